@@ -1,0 +1,42 @@
+"""Options shared by many commands, declared once, and the helper that applies them.
+
+`--as-of` and `--by` may be given before the command (global) or after it (as cli.md
+writes them, e.g. `contract approve N --by wang`); `use()` merges both into the one
+`AppContext` of the invocation.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from mallctl.clock import clock_for
+from mallctl.context import AppContext
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="DATE|INSTANT",
+        help="Act as if today were DATE (or now were INSTANT), in mall time.",
+    ),
+]
+ByOpt = Annotated[
+    str | None,
+    typer.Option("--by", metavar="USERNAME", help="Acting user (else MALLCTL_USER)."),
+]
+DryRunOpt = Annotated[
+    bool, typer.Option("--dry-run", help="Report what would change; change nothing.")
+]
+
+
+def use(ctx: typer.Context, *, as_of: str | None = None, by: str | None = None) -> AppContext:
+    """The invocation's context, with this command's --as-of / --by applied."""
+    app: AppContext = ctx.find_root().obj
+    if as_of is not None:
+        app.clock = clock_for(as_of, app.settings.tz)
+    if by is not None:
+        app.by = by
+    return app

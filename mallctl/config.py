@@ -1,0 +1,233 @@
+"""Settings: CLI flag > MALLCTL_* environment > TOML config file > defaults.
+
+`load_settings` is the only way settings are built (never at import time). The config
+file lives at `--config`, else `$MALLCTL_CONFIG`, else `$MALLCTL_HOME/mallctl.toml`; a
+missing file is fine, a malformed one is an error naming the file and line, and a file
+holding secrets that group or others can read is refused.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import platformdirs
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from mallctl.errors import ConfigError
+
+ENV_PREFIX = "MALLCTL_"
+CONFIG_FILE_NAME = "mallctl.toml"
+
+Source = Literal["flag", "env", "file", "default"]
+
+
+def default_home() -> Path:
+    """The platform's user data directory (`~/.local/share/mallctl` on Linux)."""
+    return platformdirs.user_data_path("mallctl", appauthor=False)
+
+
+class Settings(BaseSettings):
+    """The effective configuration of one mallctl invocation."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    home: Path = Field(default_factory=default_home, description="data directory")
+    database_url: SecretStr | None = Field(
+        default=None, description="SQLAlchemy URL; default sqlite:///$MALLCTL_HOME/mallctl.db"
+    )
+    mall_name: str = Field(default="示例购物中心", description="shown on receipts and reports")
+    timezone: str = Field(default="Asia/Shanghai", description="the mall's time zone")
+    currency: str = Field(default="CNY", description="ISO 4217 code of all amounts")
+    user: str | None = Field(default=None, description="acting user when --by is not given")
+    sqlite_busy_timeout_ms: int = Field(default=15_000, ge=0)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{value}' is not a known time zone (e.g. Asia/Shanghai)") from None
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _currency_code(cls, value: str) -> str:
+        if len(value) != 3 or not value.isalpha():
+            raise ValueError(f"'{value}' is not a three-letter currency code (e.g. CNY)")
+        return value.upper()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{self.home / 'mallctl.db'}"
+
+
+class LoadedSettings:
+    """Settings plus where each value came from, for `config show`."""
+
+    def __init__(self, settings: Settings, config_path: Path, sources: dict[str, Source]) -> None:
+        self.settings = settings
+        self.config_path = config_path
+        self.sources = sources
+
+
+def config_path_for(explicit: Path | None, home: Path) -> Path:
+    if explicit is not None:
+        return explicit
+    env = os.environ.get(f"{ENV_PREFIX}CONFIG")
+    return Path(env) if env else home / CONFIG_FILE_NAME
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Parse the TOML file; a missing file is an empty configuration."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {path} is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib's message ends with "(at line L, column C)".
+        raise ConfigError(f"config file {path}: {exc}") from None
+    _refuse_readable_secrets(path, data)
+    return data
+
+
+def secret_keys(data: dict[str, Any], prefix: str = "") -> list[str]:
+    """Dotted keys in a config mapping that hold secrets."""
+    found = []
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict):
+            found += secret_keys(value, f"{dotted}.")
+        elif _is_secret_key(key, value):
+            found.append(dotted)
+    return found
+
+
+def _is_secret_key(key: str, value: object) -> bool:
+    lowered = key.lower()
+    if lowered == "database_url":
+        return isinstance(value, str) and _url_has_password(value)
+    return any(word in lowered for word in ("password", "secret", "token", "access_key"))
+
+
+def _url_has_password(url: str) -> bool:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).password is not None
+    except Exception:
+        return False
+
+
+def _refuse_readable_secrets(path: Path, data: dict[str, Any]) -> None:
+    keys = secret_keys(data)
+    if not keys or os.name != "posix":
+        return
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise ConfigError(
+            f"config file {path} holds secrets ({', '.join(keys)}) but others can read it "
+            f"(mode {mode:04o}); run: chmod 600 {path}"
+        )
+
+
+def load_settings(
+    *, overrides: dict[str, Any] | None = None, config_path: Path | None = None
+) -> LoadedSettings:
+    """Build the settings of one invocation from flags, environment, file and defaults."""
+    flags = {k: v for k, v in (overrides or {}).items() if v is not None}
+    home = Path(flags.get("home") or os.environ.get(f"{ENV_PREFIX}HOME") or default_home())
+    path = config_path_for(config_path, home)
+    file_data = read_config_file(path)
+    if "home" in file_data:
+        raise ConfigError(
+            f"config file {path}: 'home' cannot be set in the file that lives in it; "
+            f"set {ENV_PREFIX}HOME instead"
+        )
+
+    class _Layered(Settings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            return (init_settings, env_settings, InitSettingsSource(settings_cls, file_data))
+
+    try:
+        layered = _Layered(**flags)
+    except ValidationError as exc:
+        raise ConfigError(_describe_validation_error(exc, path)) from None
+    settings = Settings.model_construct(**dict(layered))
+    sources = {name: _source_of(name, flags, file_data) for name in Settings.model_fields}
+    return LoadedSettings(settings, path, sources)
+
+
+def _source_of(name: str, flags: dict[str, Any], file_data: dict[str, Any]) -> Source:
+    if name in flags:
+        return "flag"
+    if f"{ENV_PREFIX}{name.upper()}" in os.environ:
+        return "env"
+    if name in file_data:
+        return "file"
+    return "default"
+
+
+def _describe_validation_error(exc: ValidationError, path: Path) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        message = "unknown setting"
+    return f"configuration ({path} or {ENV_PREFIX}* environment): {where}: {message}"
+
+
+def masked_view(loaded: LoadedSettings) -> dict[str, Any]:
+    """The effective settings as plain values, secrets masked, with their sources."""
+    from sqlalchemy.engine import make_url
+
+    s = loaded.settings
+    values: dict[str, Any] = {}
+    for name in Settings.model_fields:
+        value = getattr(s, name)
+        if name == "database_url":
+            value = make_url(s.db_url).render_as_string(hide_password=True)
+        elif isinstance(value, SecretStr):
+            value = "********" if value.get_secret_value() else ""
+        elif isinstance(value, Path):
+            value = str(value)
+        values[name] = value
+    return {
+        "config_file": str(loaded.config_path),
+        "config_file_exists": loaded.config_path.exists(),
+        "settings": values,
+        "sources": dict(loaded.sources),
+    }

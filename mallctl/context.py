@@ -1,0 +1,83 @@
+"""The context of one invocation: settings, clock, acting user name, database.
+
+The CLI's root callback builds one `AppContext`; the scheduler builds one per job run.
+Nothing here is built at import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import SecretStr
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from mallctl import db, migrate
+from mallctl.clock import Clock
+from mallctl.config import LoadedSettings, Settings
+from mallctl.errors import DatabaseUnavailable
+
+
+@dataclass
+class AppContext:
+    loaded: LoadedSettings
+    clock: Clock
+    by: str | None = None
+    verbose: int = 0
+    quiet: bool = False
+    _engine: Engine | None = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        return self.loaded.settings
+
+    @property
+    def actor_name(self) -> str | None:
+        """`--by`, else MALLCTL_USER / the config's `user`; None when neither is set."""
+        return self.by or self.settings.user
+
+    def engine(self, *, create: bool = False, require_schema: bool = True) -> Engine:
+        """The database engine, opened once per invocation.
+
+        `create` allows a new SQLite file (init, demo); otherwise a missing file is an
+        error rather than a silently created empty database. `require_schema` checks the
+        database is at the newest migration.
+        """
+        if self._engine is None:
+            url = db.normalize_url(self.settings.db_url)
+            if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+                path = Path(url.database)
+                if create:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                elif not path.exists():
+                    raise DatabaseUnavailable(
+                        f"database file {path} does not exist; run `mallctl init` (or pass --db)"
+                    )
+            engine = db.make_engine(
+                url.render_as_string(hide_password=False),
+                busy_timeout_ms=self.settings.sqlite_busy_timeout_ms,
+            )
+            db.check_reachable(engine)
+            self._engine = engine
+        if require_schema:
+            migrate.require_head(self._engine)
+        return self._engine
+
+    @contextmanager
+    def transaction(self, *, write: bool = False) -> Iterator[Session]:
+        """The command's one unit of work, committed once when the block ends."""
+        with db.transaction(self.engine(), write=write) as session:
+            yield session
+
+    def use_database(self, url: str) -> None:
+        """Point this invocation at another database (the demo's own file)."""
+        self.close()
+        self.loaded.settings = self.settings.model_copy(update={"database_url": SecretStr(url)})
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None

@@ -1,0 +1,1 @@
+"""Directory data: staff users and their roles, tenants (商户) and shops (铺位)."""

@@ -1,0 +1,181 @@
+"""Writes of the directory: add users, tenants and shops; import shops and tenants.
+
+Every write is audited in the caller's transaction. Services flush, never commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mallctl.audit import audit_record
+from mallctl.directory.models import Shop, Tenant, User
+from mallctl.directory.schemas import ShopDraft, TenantDraft, UserDraft
+from mallctl.errors import AlreadyExists
+from mallctl.validation import describe
+
+D = TypeVar("D", ShopDraft, TenantDraft)
+
+
+def user_create(session: Session, *, draft: UserDraft, at: datetime, actor: str | None) -> User:
+    existing = session.scalars(select(User).where(User.username == draft.username)).first()
+    if existing is not None:
+        raise AlreadyExists(f"user '{draft.username}' already exists ({existing.name})")
+    user = User(**draft.model_dump(), created_at=at)
+    session.add(user)
+    session.flush()
+    audit_record(
+        session,
+        at=at,
+        actor=actor,
+        entity_kind="user",
+        entity_key=user.username,
+        action="create",
+        to_state="ACTIVE",
+        details={"role": user.role.value},
+    )
+    return user
+
+
+def tenant_create(
+    session: Session, *, draft: TenantDraft, at: datetime, actor: str | None
+) -> Tenant:
+    existing = session.scalars(select(Tenant).where(Tenant.code == draft.code)).first()
+    if existing is not None:
+        raise AlreadyExists(f"tenant '{draft.code}' already exists ({existing.name})")
+    return _insert(session, Tenant(**draft.model_dump(), created_at=at), "tenant", at, actor)
+
+
+def shop_create(session: Session, *, draft: ShopDraft, at: datetime, actor: str | None) -> Shop:
+    existing = session.scalars(select(Shop).where(Shop.code == draft.code)).first()
+    if existing is not None:
+        raise AlreadyExists(f"shop '{draft.code}' already exists ({existing.name})")
+    return _insert(session, Shop(**draft.model_dump(), created_at=at), "shop", at, actor)
+
+
+def _insert(
+    session: Session, entity: Tenant | Shop, kind: str, at: datetime, actor: str | None
+) -> Any:
+    session.add(entity)
+    session.flush()
+    audit_record(
+        session,
+        at=at,
+        actor=actor,
+        entity_kind=kind,
+        entity_key=entity.code,
+        action="create",
+        to_state="ACTIVE",
+    )
+    return entity
+
+
+@dataclass
+class RowError:
+    line: int
+    reason: str
+    row: dict[str, str]
+
+
+@dataclass
+class ImportReport:
+    """What an import did. `rejected` rows were not written."""
+
+    rows: int = 0
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    rejected: list[RowError] = field(default_factory=list)
+
+
+def validate_rows(
+    model: type[D], rows: list[tuple[int, dict[str, str]]]
+) -> tuple[list[tuple[int, D]], list[RowError]]:
+    """Check every row before anything is written: each bad row with its line and reason."""
+    good: list[tuple[int, D]] = []
+    bad: list[RowError] = []
+    first_line: dict[str, int] = {}
+    for line, row in rows:
+        try:
+            draft = model.model_validate(row)
+        except ValidationError as exc:
+            bad.append(RowError(line, "; ".join(describe(exc)), row))
+            continue
+        if draft.code in first_line:
+            bad.append(
+                RowError(line, f"code '{draft.code}' repeats line {first_line[draft.code]}", row)
+            )
+            continue
+        first_line[draft.code] = line
+        good.append((line, draft))
+    return good, bad
+
+
+def shops_import(
+    session: Session,
+    *,
+    drafts: list[tuple[int, ShopDraft]],
+    at: datetime,
+    actor: str | None,
+    report: ImportReport,
+) -> ImportReport:
+    return _upsert_all(session, Shop, "shop", drafts, at, actor, report)
+
+
+def tenants_import(
+    session: Session,
+    *,
+    drafts: list[tuple[int, TenantDraft]],
+    at: datetime,
+    actor: str | None,
+    report: ImportReport,
+) -> ImportReport:
+    return _upsert_all(session, Tenant, "tenant", drafts, at, actor, report)
+
+
+def _upsert_all(
+    session: Session,
+    model: type[Shop] | type[Tenant],
+    kind: str,
+    drafts: list[tuple[int, Any]],
+    at: datetime,
+    actor: str | None,
+    report: ImportReport,
+) -> ImportReport:
+    """Create new codes; update existing ones whose fields differ (re-import is safe)."""
+    codes = [draft.code for _, draft in drafts]
+    existing = {e.code: e for e in session.scalars(select(model).where(model.code.in_(codes)))}
+    for _line, draft in drafts:
+        values = draft.model_dump()
+        current = existing.get(draft.code)
+        if current is None:
+            _insert(session, model(**values, created_at=at), kind, at, actor)
+            report.created.append(draft.code)
+            continue
+        changes = _changes(current, values)
+        if not changes:
+            report.unchanged.append(draft.code)
+            continue
+        for name, (_old, new) in changes.items():
+            setattr(current, name, new)
+        session.flush()
+        audit_record(
+            session,
+            at=at,
+            actor=actor,
+            entity_kind=kind,
+            entity_key=draft.code,
+            action="update",
+            details={k: [str(o), str(n)] for k, (o, n) in changes.items()},
+        )
+        report.updated.append(draft.code)
+    return report
+
+
+def _changes(entity: BaseModel | Any, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    return {k: (getattr(entity, k), v) for k, v in values.items() if getattr(entity, k) != v}
