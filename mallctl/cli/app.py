@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from typer._click.exceptions import ClickException  # typer vendors click; pinned <0.30
 from typer.core import TyperGroup
 
 from mallctl import __version__
@@ -33,8 +34,8 @@ class MallctlGroup(TyperGroup):
     def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (typer.Exit, typer.Abort):
-            raise
+        except (typer.Exit, typer.Abort, ClickException):
+            raise  # exits and usage errors (exit 2) are typer's to report
         except PartialFailure as exc:
             Messages().warn(exc.message)
             raise typer.Exit(exc.exit_code) from None
