@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from mallctl.cli.options import ByOpt, JsonOpt, use
+from mallctl.cli.options import ByOpt, JsonOpt, actor, use
 from mallctl.cli.output import Messages, emit, table
 from mallctl.directory import selectors, service
 from mallctl.directory.models import Role
@@ -118,7 +118,7 @@ def _import(
         _write_rejects(rejects_path, bad)
     report = service.ImportReport(rows=len(rows), rejected=bad)
     with app.transaction(write=True) as session:
-        import_rows(session, drafts=good, at=app.clock.now(), actor=app.actor_name, report=report)
+        import_rows(session, drafts=good, at=app.clock.now(), actor=actor(app, session), report=report)
     summary = {
         "file": str(file),
         "rows": report.rows,
@@ -192,7 +192,9 @@ def user_add(
         {"username": username, "name": name, "role": role, "phone": phone, "email": email},
     )
     with app.transaction(write=True) as session:
-        user = service.user_create(session, draft=draft, at=app.clock.now(), actor=app.actor_name)
+        # The very first user (the bootstrap admin) has nobody to act as.
+        by_whom = actor(app, session) if selectors.user_list(session) else None
+        user = service.user_create(session, draft=draft, at=app.clock.now(), actor=by_whom)
         view = UserView.model_validate(user)
     emit(
         view,
@@ -254,7 +256,7 @@ def tenant_add(
     )
     with app.transaction(write=True) as session:
         tenant = service.tenant_create(
-            session, draft=draft, at=app.clock.now(), actor=app.actor_name
+            session, draft=draft, at=app.clock.now(), actor=actor(app, session)
         )
         view = TenantView.model_validate(tenant)
     emit(view, as_json=json_, human=lambda out: out.print(f"added tenant {view.code} {view.name}"))
@@ -350,7 +352,7 @@ def shop_add(
         ShopDraft, {"code": code, "name": name, "area": area, "floor": floor, "category": category}
     )
     with app.transaction(write=True) as session:
-        shop = service.shop_create(session, draft=draft, at=app.clock.now(), actor=app.actor_name)
+        shop = service.shop_create(session, draft=draft, at=app.clock.now(), actor=actor(app, session))
         view = ShopView.model_validate(shop)
     emit(
         view,

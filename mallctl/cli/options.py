@@ -10,9 +10,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from sqlalchemy.orm import Session
 
 from mallctl.clock import clock_for
 from mallctl.context import AppContext
+from mallctl.directory import selectors
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 AsOfOpt = Annotated[
@@ -40,3 +42,16 @@ def use(ctx: typer.Context, *, as_of: str | None = None, by: str | None = None) 
     if by is not None:
         app.by = by
     return app
+
+
+def actor(app: AppContext, session: Session, *, required: bool = False) -> str | None:
+    """The acting user's username, checked: unknown or inactive users are refused.
+
+    `--by`, else MALLCTL_USER / the config's `user`. With neither, directory commands
+    record the change as made by `system`; commands whose rules need a person (approvals,
+    payments) pass `required=True`.
+    """
+    name = app.actor_name
+    if name is None and not required:
+        return None
+    return selectors.user_acting(session, name).username
