@@ -129,8 +129,11 @@ def check_reachable(engine: Engine) -> None:
 
 
 def unreachable_message(url: URL, exc: BaseException) -> str:
-    detail = str(getattr(exc, "orig", exc) or exc).strip().splitlines()
-    reason = detail[-1] if detail else type(exc).__name__
+    """`cannot reach database mall at db:5432: Connection refused` — the host and the cause."""
+    lines = [ln.strip() for ln in str(getattr(exc, "orig", None) or exc).splitlines()]
+    first = next((ln for ln in lines if ln), type(exc).__name__)
+    # psycopg: 'connection failed: connection to server at "h", port p failed: FATAL:  why'
+    reason = first.rsplit("failed: ", 1)[-1].removeprefix("FATAL:").strip()
     if url.get_backend_name() == "sqlite":
         return f"cannot open database {url.database}: {reason}"
     host = f"{url.host or 'localhost'}:{url.port or 5432}"

@@ -24,7 +24,7 @@ from mallctl.cli.output import Messages
 from mallctl.clock import clock_for
 from mallctl.config import load_settings
 from mallctl.context import AppContext
-from mallctl.db import unreachable_message
+from mallctl.db import normalize_url, unreachable_message
 from mallctl.errors import MallctlError, PartialFailure
 
 
@@ -69,9 +69,7 @@ def _database_message(ctx: typer.Context, exc: DBAPIError) -> str:
     if "database is locked" in text:
         return "the database is busy (another mallctl holds its write lock); try again"
     app = ctx.obj
-    if isinstance(app, AppContext) and exc.connection_invalidated is False and "connect" in text:
-        from mallctl.db import normalize_url
-
+    if isinstance(app, AppContext) and exc.connection_invalidated:
         return unreachable_message(normalize_url(app.settings.db_url), exc)
     return f"database error: {text}"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
@@ -41,6 +42,21 @@ def _nonblank(value: str) -> str:
     return value
 
 
+def _at_most(limit: int) -> Callable[[str | None], str | None]:
+    """The column's length, checked here: PostgreSQL refuses longer text, SQLite keeps it."""
+
+    def check(value: str | None) -> str | None:
+        if value is not None and len(value) > limit:
+            raise ValueError(f"must be at most {limit} characters")
+        return value
+
+    return check
+
+
+# shop.area is NUMERIC(10, 2): anything from 10^8 up cannot be stored.
+_AREA_LIMIT = Decimal(10) ** 8
+
+
 def _area(value: object) -> Decimal:
     try:
         area = parse_decimal(value if isinstance(value, str | int | Decimal) else str(value), "")
@@ -48,6 +64,8 @@ def _area(value: object) -> Decimal:
         raise ValueError(f"'{value}' is not a number") from None
     if area <= 0:
         raise ValueError(f"'{value}' must be greater than 0")
+    if area >= _AREA_LIMIT:
+        raise ValueError(f"'{value}' must be less than {_AREA_LIMIT}")
     if area != area.quantize(Decimal("0.01")):
         raise ValueError(f"'{value}' has more than two decimal places")
     return area.quantize(Decimal("0.01"))
@@ -66,10 +84,19 @@ def _email(value: str | None) -> str | None:
 
 
 Code = Annotated[str, BeforeValidator(_strip), AfterValidator(_code)]
-Name = Annotated[str, BeforeValidator(_strip), AfterValidator(_nonblank)]
-Optional = Annotated[str | None, BeforeValidator(_blank_to_none)]
+Name = Annotated[
+    str, BeforeValidator(_strip), AfterValidator(_nonblank), AfterValidator(_at_most(200))
+]
+UserName = Annotated[
+    str, BeforeValidator(_strip), AfterValidator(_nonblank), AfterValidator(_at_most(100))
+]
+Contact = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(_at_most(100))]
+Floor = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(_at_most(16))]
+Category = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(_at_most(64))]
 Phone = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(_phone)]
-Email = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(_email)]
+Email = Annotated[
+    str | None, BeforeValidator(_blank_to_none), AfterValidator(_at_most(254)), AfterValidator(_email)
+]
 Area = Annotated[Decimal, BeforeValidator(_area)]
 
 
@@ -79,7 +106,7 @@ class _Draft(BaseModel):
 
 class UserDraft(_Draft):
     username: Code
-    name: Name
+    name: UserName
     role: Role
     phone: Phone = None
     email: Email = None
@@ -88,7 +115,7 @@ class UserDraft(_Draft):
 class TenantDraft(_Draft):
     code: Code
     name: Name
-    contact: Optional = None
+    contact: Contact = None
     phone: Phone = None
     email: Email = None
 
@@ -97,8 +124,8 @@ class ShopDraft(_Draft):
     code: Code
     name: Name
     area: Area
-    floor: Optional = None
-    category: Optional = None
+    floor: Floor = None
+    category: Category = None
 
 
 class _View(BaseModel):

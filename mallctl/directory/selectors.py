@@ -12,6 +12,8 @@ from mallctl.errors import NotFound, Refused
 
 T = TypeVar("T", User, Tenant, Shop)
 
+_MAX_ID = 2**31 - 1  # ids are INTEGER: 32-bit on PostgreSQL
+
 
 def _get(
     session: Session,
@@ -23,7 +25,9 @@ def _get(
     """By human key first; a number that is not a key is tried as the numeric id."""
     text = str(key).strip()
     found = session.scalars(select(model).where(key_column == text)).one_or_none()
-    if found is None and text.isdigit():
+    # Only plain ASCII digits within the id column's range: '²' is a "digit" to Python
+    # but not to int(), and a huge number would overflow the database's INTEGER.
+    if found is None and text.isascii() and text.isdigit() and int(text) <= _MAX_ID:
         found = session.get(model, int(text))
     if found is None:
         raise NotFound(kind, text)

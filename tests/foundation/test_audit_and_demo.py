@@ -8,7 +8,8 @@ def test_changes_are_audited_with_actor_and_time(cli):
     cli("shop", "add", "L1-001", "--name", "一楼1号铺", "--area", "50", "--by", "admin")
     records = cli.json("audit", "list", "--entity", "shop:L1-001")
     assert [(r["actor"], r["action"], r["to_state"]) for r in records] == [
-        ("admin", "create", "ACTIVE")]
+        ("admin", "create", "ACTIVE")
+    ]
     assert records[0]["at"] == "2026-11-24T02:00:00Z"  # FIXED_NOW in UTC
     first_user = cli.json("audit", "list", "--entity", "user")
     assert [(r["actor"], r["entity"]) for r in first_user] == [("system", "user:admin")]
@@ -51,7 +52,8 @@ def test_demo_without_db_uses_its_own_file_and_same_seed_same_mall(cli_nodb, iso
     assert first["database"].endswith("demo/mallctl-demo.db")
     assert str(isolated_env) in first["database"]
     assert [(t["code"], t["name"]) for t in tenants_first] == [
-        (t["code"], t["name"]) for t in tenants_second]
+        (t["code"], t["name"]) for t in tenants_second
+    ]
     assert not (isolated_env / "mallctl.db").exists()
 
 

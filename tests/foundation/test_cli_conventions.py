@@ -28,15 +28,15 @@ def test_missing_database_file_is_explained(cli_nodb, isolated_env):
 
 
 def test_unreachable_postgres_names_the_host_without_traceback(cli_nodb):
-    ran = cli_nodb("--db", "postgresql+psycopg://nobody@127.0.0.1:1/mall", "shop", "list",
-                   code=1)
+    ran = cli_nodb("--db", "postgresql+psycopg://nobody@127.0.0.1:1/mall", "shop", "list", code=1)
     line = one_line_error(ran.stderr)
     assert "cannot reach database mall at 127.0.0.1:1" in line
 
 
 def test_verbose_shows_the_traceback(cli_nodb):
-    ran = cli_nodb("-v", "--db", "postgresql+psycopg://nobody@127.0.0.1:1/mall", "shop", "list",
-                   code=1)
+    ran = cli_nodb(
+        "-v", "--db", "postgresql+psycopg://nobody@127.0.0.1:1/mall", "shop", "list", code=1
+    )
     assert "Traceback" in ran.stderr
     assert ran.stderr.rstrip().splitlines()[-1].startswith("error: cannot reach database")
 
@@ -56,8 +56,9 @@ def test_as_of_without_offset_in_a_spring_forward_gap_is_refused(cli_nodb, isola
 def test_console_script_module_and_version_agree(tmp_path):
     from mallctl import __version__
 
-    ran = subprocess.run([sys.executable, "-m", "mallctl", "--version"], capture_output=True,
-                         text=True, check=True)
+    ran = subprocess.run(
+        [sys.executable, "-m", "mallctl", "--version"], capture_output=True, text=True, check=True
+    )
     assert ran.stdout.strip() == f"mallctl {__version__}"
 
 

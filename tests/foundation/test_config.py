@@ -22,9 +22,11 @@ def test_defaults_live_under_mallctl_home(cli_nodb, isolated_env):
 
 
 def test_file_then_environment_then_flag_win_in_that_order(cli_nodb, isolated_env, monkeypatch):
-    _write(isolated_env / "mallctl.toml",
-           'mall_name = "万达广场"\ntimezone = "Europe/Berlin"\n'
-           'database_url = "sqlite:////tmp/from-file.db"\n')
+    _write(
+        isolated_env / "mallctl.toml",
+        'mall_name = "万达广场"\ntimezone = "Europe/Berlin"\n'
+        'database_url = "sqlite:////tmp/from-file.db"\n',
+    )
     view = cli_nodb.json("config", "show")
     assert view["settings"]["mall_name"] == "万达广场"
     assert (view["settings"]["timezone"], view["sources"]["timezone"]) == ("Europe/Berlin", "file")
@@ -48,8 +50,10 @@ def test_config_flag_chooses_another_file(cli_nodb, tmp_path):
 
 
 def test_passwords_are_masked_in_config_show(cli_nodb, isolated_env):
-    _write(isolated_env / "mallctl.toml",
-           'database_url = "postgresql+psycopg://mall:s3cret@db.example:5432/mall"\n')
+    _write(
+        isolated_env / "mallctl.toml",
+        'database_url = "postgresql+psycopg://mall:s3cret@db.example:5432/mall"\n',
+    )
     ran = cli_nodb("config", "show")
     assert "s3cret" not in ran.stdout
     view = cli_nodb.json("config", "show")
@@ -57,8 +61,11 @@ def test_passwords_are_masked_in_config_show(cli_nodb, isolated_env):
 
 
 def test_secrets_in_a_file_others_can_read_are_refused(cli_nodb, isolated_env):
-    path = _write(isolated_env / "mallctl.toml",
-                  'database_url = "postgresql+psycopg://mall:s3cret@db:5432/mall"\n', mode=0o644)
+    path = _write(
+        isolated_env / "mallctl.toml",
+        'database_url = "postgresql+psycopg://mall:s3cret@db:5432/mall"\n',
+        mode=0o644,
+    )
     ran = cli_nodb("config", "show", code=1)
     line = one_line_error(ran.stderr)
     assert str(path) in line and "others can read it" in line and "chmod 600" in line

@@ -14,8 +14,12 @@ from mallctl.types import Fixed
 
 
 def _shop(code="L1-001", area="120.5", at=None):
-    return Shop(code=code, name="一楼1号铺", area=Decimal(area),
-                created_at=at or datetime(2026, 11, 24, 2, tzinfo=UTC))
+    return Shop(
+        code=code,
+        name="一楼1号铺",
+        area=Decimal(area),
+        created_at=at or datetime(2026, 11, 24, 2, tzinfo=UTC),
+    )
 
 
 def test_decimal_columns_round_trip_exactly(engine):
@@ -30,8 +34,9 @@ def test_money_keeps_fen_at_the_top_of_numeric_14_2(engine):
     from sqlalchemy import Column, Integer, MetaData, Table
 
     meta = MetaData()
-    table = Table("money_probe", meta, Column("id", Integer, primary_key=True),
-                  Column("amount", Fixed(14, 2)))
+    table = Table(
+        "money_probe", meta, Column("id", Integer, primary_key=True), Column("amount", Fixed(14, 2))
+    )
     meta.create_all(engine)
     values = [Decimal("999999999999.99"), Decimal("0.01"), Decimal("12000.10")]
     with engine.begin() as conn:
@@ -53,8 +58,10 @@ def test_instants_come_back_aware_in_utc(engine):
 
 
 def test_naive_instants_are_refused(engine):
-    with pytest.raises(StatementError, match="timezone-aware"), \
-            transaction(engine, write=True) as s:
+    with (
+        pytest.raises(StatementError, match="timezone-aware"),
+        transaction(engine, write=True) as s,
+    ):
         s.add(_shop(at=datetime(2026, 11, 24, 10, 30)))  # noqa: DTZ001
 
 
@@ -67,8 +74,10 @@ def test_constraints_follow_the_naming_convention(engine):
 def test_check_constraint_guards_the_area(engine):
     from sqlalchemy.exc import IntegrityError
 
-    with pytest.raises(IntegrityError, match="ck_shop_area_positive|CHECK constraint"), \
-            transaction(engine, write=True) as s:
+    with (
+        pytest.raises(IntegrityError, match="ck_shop_area_positive|CHECK constraint"),
+        transaction(engine, write=True) as s,
+    ):
         s.add(_shop(area="-1"))
 
 
@@ -86,8 +95,11 @@ def test_sqlite_write_transactions_take_the_lock_up_front(tmp_path):
     waiter = make_engine(f"sqlite:///{path}", busy_timeout_ms=100)
     with session_for(holder, write=True) as first, first.begin():
         first.connection()  # BEGIN IMMEDIATE has run
-        with pytest.raises(OperationalError, match="database is locked"), \
-                session_for(waiter, write=True) as second, second.begin():
+        with (
+            pytest.raises(OperationalError, match="database is locked"),
+            session_for(waiter, write=True) as second,
+            second.begin(),
+        ):
             second.connection()
         # readers are not blocked by the writer (WAL)
         with session_for(waiter) as reader, reader.begin():

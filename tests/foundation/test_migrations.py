@@ -45,7 +45,9 @@ def test_init_is_safe_to_run_twice(cli_nodb, isolated_env):
 def test_db_commands_move_between_revisions(cli):
     head = migrate.head_revision()
     assert cli.json("db", "current") == {
-        "database": cli.json("db", "current")["database"], "current": head, "head": head,
+        "database": cli.json("db", "current")["database"],
+        "current": head,
+        "head": head,
         "up_to_date": True,
     }
     down = cli.json("db", "downgrade", "base")
