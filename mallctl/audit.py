@@ -21,11 +21,11 @@ class AuditRecord(Base):
     __tablename__ = "audit_record"
     __table_args__ = (
         Index(None, "entity_kind", "entity_key"),
-        Index(None, "at"),
+        Index(None, "recorded_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime]
+    recorded_at: Mapped[datetime]
     actor: Mapped[str] = mapped_column(String(64))
     entity_kind: Mapped[str] = mapped_column(String(32))
     entity_key: Mapped[str] = mapped_column(String(64))
@@ -50,7 +50,7 @@ def audit_record(
     details: dict[str, Any] | None = None,
 ) -> AuditRecord:
     record = AuditRecord(
-        at=at,
+        recorded_at=at,
         actor=actor or SYSTEM_ACTOR,
         entity_kind=entity_kind,
         entity_key=entity_key,
@@ -73,14 +73,14 @@ def audit_list(
     since: datetime | None = None,
     limit: int | None = None,
 ) -> list[AuditRecord]:
-    query = select(AuditRecord).order_by(AuditRecord.at, AuditRecord.id)
+    query = select(AuditRecord).order_by(AuditRecord.recorded_at, AuditRecord.id)
     if entity_kind is not None:
         query = query.where(AuditRecord.entity_kind == entity_kind)
     if entity_key is not None:
         query = query.where(AuditRecord.entity_key == entity_key)
     if since is not None:
-        query = query.where(AuditRecord.at >= since)
+        query = query.where(AuditRecord.recorded_at >= since)
     if limit is not None:
-        query = query.order_by(None).order_by(AuditRecord.at.desc(), AuditRecord.id.desc())
+        query = query.order_by(None).order_by(AuditRecord.recorded_at.desc(), AuditRecord.id.desc())
         return list(reversed(session.scalars(query.limit(limit)).all()))
     return list(session.scalars(query))

@@ -54,6 +54,17 @@ class Settings(BaseSettings):
     user: str | None = Field(default=None, description="acting user when --by is not given")
     sqlite_busy_timeout_ms: int = Field(default=15_000, ge=0)
 
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _database_url(cls, value: object) -> object:
+        # An empty MALLCTL_DATABASE_URL means "not set", as shells and cron files produce it.
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        if "://" not in text:
+            raise ValueError("is not a database URL (sqlite:///PATH or postgresql+psycopg://…)")
+        return text
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -194,7 +205,8 @@ def load_settings(
 def _source_of(name: str, flags: dict[str, Any], file_data: dict[str, Any]) -> Source:
     if name in flags:
         return "flag"
-    if f"{ENV_PREFIX}{name.upper()}" in os.environ:
+    env_name = f"{ENV_PREFIX}{name}".upper()
+    if any(key.upper() == env_name for key in os.environ):
         return "env"
     if name in file_data:
         return "file"

@@ -1,7 +1,9 @@
 """The context of one invocation: settings, clock, acting user name, database.
 
-The CLI's root callback builds one `AppContext`; the scheduler builds one per job run.
-Nothing here is built at import time.
+The CLI's root callback builds one `AppContext` from the global options; the scheduler
+builds one per job run. Settings are loaded on first use, not when the context is made,
+so `mallctl shop --help` works even when the config file is broken. Nothing here is built
+at import time.
 """
 
 from __future__ import annotations
@@ -10,29 +12,55 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pydantic import SecretStr
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from mallctl import db, migrate
-from mallctl.clock import Clock
-from mallctl.config import LoadedSettings, Settings
+from mallctl.clock import Clock, clock_for
+from mallctl.config import LoadedSettings, Settings, load_settings
 from mallctl.errors import DatabaseUnavailable
 
 
 @dataclass
 class AppContext:
-    loaded: LoadedSettings
-    clock: Clock
+    overrides: dict[str, Any] = field(default_factory=dict)
+    config_path: Path | None = None
+    as_of: str | None = None
     by: str | None = None
     verbose: int = 0
     quiet: bool = False
+    _loaded: LoadedSettings | None = field(default=None, repr=False)
+    _clock: Clock | None = field(default=None, repr=False)
     _engine: Engine | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_loaded(cls, loaded: LoadedSettings, *, clock: Clock | None = None) -> AppContext:
+        """A context over settings built elsewhere (jobs, tests)."""
+        return cls(_loaded=loaded, _clock=clock)
+
+    @property
+    def loaded(self) -> LoadedSettings:
+        if self._loaded is None:
+            self._loaded = load_settings(overrides=self.overrides, config_path=self.config_path)
+        return self._loaded
 
     @property
     def settings(self) -> Settings:
         return self.loaded.settings
+
+    @property
+    def clock(self) -> Clock:
+        """Mall time, pinned by --as-of when given."""
+        if self._clock is None:
+            self._clock = clock_for(self.as_of, self.settings.tz)
+        return self._clock
+
+    def set_as_of(self, as_of: str) -> None:
+        self.as_of = as_of
+        self._clock = None
 
     @property
     def actor_name(self) -> str | None:

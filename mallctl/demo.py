@@ -8,6 +8,7 @@ with its own month of activity. The same seed always gives the same mall.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -16,7 +17,6 @@ from typing import Any
 from sqlalchemy import inspect, text
 
 from mallctl import migrate
-from mallctl.cli.output import Messages
 from mallctl.context import AppContext
 from mallctl.db import describe_url
 from mallctl.directory import service
@@ -103,8 +103,11 @@ def demo_database_url(home: Path) -> str:
     return f"sqlite:///{home / 'demo' / 'mallctl-demo.db'}"
 
 
-def demo_run(app: AppContext, options: DemoOptions, messages: Messages) -> dict[str, Any]:
-    """Build the demo mall; refuses a database that already holds data."""
+def demo_run(
+    app: AppContext, options: DemoOptions, report: Callable[[str], None]
+) -> dict[str, Any]:
+    """Build the demo mall, saying what it does through `report`; refuses a database
+    that already holds data."""
     engine = app.engine(create=True, require_schema=False)
     _require_empty(engine)
     migrate.upgrade(engine, "head")
@@ -131,7 +134,7 @@ def demo_run(app: AppContext, options: DemoOptions, messages: Messages) -> dict[
         for draft in tenants:
             service.tenant_create(session, draft=draft, at=now, actor=actor)
         counts["tenants"] = len(tenants)
-    messages.info(
+    report(
         f"built {counts['shops']} shops, {counts['tenants']} tenants and "
         f"{counts['staff users']} staff users"
     )

@@ -72,7 +72,6 @@ RULES = [
         forbidden=frozenset({"cli"}),
         exceptions={
             "mallctl.__main__": "`python -m mallctl` runs the console script's main()",
-            "mallctl.demo": "prints its progress through cli.output.Messages",
         },
     ),
     Rule(

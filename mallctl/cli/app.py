@@ -21,8 +21,6 @@ from typer.core import TyperGroup
 
 from mallctl import __version__
 from mallctl.cli.output import Messages
-from mallctl.clock import clock_for
-from mallctl.config import load_settings
 from mallctl.context import AppContext
 from mallctl.db import normalize_url, unreachable_message
 from mallctl.errors import MallctlError, PartialFailure
@@ -140,10 +138,10 @@ def root(
         format="%(levelname)s %(name)s: %(message)s",
         force=True,
     )
-    loaded = load_settings(overrides={"database_url": db}, config_path=config)
     ctx.obj = AppContext(
-        loaded=loaded,
-        clock=clock_for(as_of, loaded.settings.tz),
+        overrides={"database_url": db},
+        config_path=config,
+        as_of=as_of,
         by=by,
         verbose=verbose,
         quiet=quiet,

@@ -52,7 +52,7 @@ def list_(
         rows: list[dict[str, Any]] = [
             {
                 "id": r.id,
-                "at": r.at,
+                "recorded_at": r.recorded_at,
                 "actor": r.actor,
                 "entity": f"{r.entity_kind}:{r.entity_key}",
                 "action": r.action,
@@ -73,7 +73,7 @@ def list_(
                 ["at (mall time)", "actor", "entity", "action", "from", "to", "comment"],
                 [
                     (
-                        r["at"].astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
+                        r["recorded_at"].astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
                         r["actor"],
                         r["entity"],
                         r["action"],

@@ -12,7 +12,6 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session
 
-from mallctl.clock import clock_for
 from mallctl.context import AppContext
 from mallctl.directory import selectors
 
@@ -38,7 +37,7 @@ def use(ctx: typer.Context, *, as_of: str | None = None, by: str | None = None) 
     """The invocation's context, with this command's --as-of / --by applied."""
     app: AppContext = ctx.find_root().obj
     if as_of is not None:
-        app.clock = clock_for(as_of, app.settings.tz)
+        app.set_as_of(as_of)
     if by is not None:
         app.by = by
     return app

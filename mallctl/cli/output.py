@@ -80,7 +80,7 @@ class Messages:
             stderr().print(text, markup=False)
 
     def warn(self, text: str) -> None:
-        stderr().print(f"warning: {text}", markup=False, style="yellow")
+        stderr().print(f"warning: {text}", markup=False, style="yellow", soft_wrap=True)
 
     def error(self, text: str) -> None:
         stderr().print(f"error: {text}", markup=False, style="red", soft_wrap=True)

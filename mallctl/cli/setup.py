@@ -189,7 +189,7 @@ def demo(
         for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
             stale.unlink(missing_ok=True)
         app.use_database(url)
-    summary = demo_run(app, DemoOptions(shops=shops, days=days, seed=seed), messages)
+    summary = demo_run(app, DemoOptions(shops=shops, days=days, seed=seed), messages.info)
     emit(summary, as_json=json_, human=lambda out: summary_human(out, summary))
 
 

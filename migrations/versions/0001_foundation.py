@@ -20,7 +20,7 @@ def upgrade() -> None:
     op.create_table(
         "audit_record",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(length=64), nullable=False),
         sa.Column("entity_kind", sa.String(length=32), nullable=False),
         sa.Column("entity_key", sa.String(length=64), nullable=False),
@@ -32,7 +32,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_record")),
     )
     with op.batch_alter_table("audit_record", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_audit_record_at"), ["at"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_audit_record_recorded_at"), ["recorded_at"], unique=False
+        )
         batch_op.create_index(
             batch_op.f("ix_audit_record_entity_kind_entity_key"),
             ["entity_kind", "entity_key"],
@@ -100,6 +102,6 @@ def downgrade() -> None:
     op.drop_table("shop")
     with op.batch_alter_table("audit_record", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_record_entity_kind_entity_key"))
-        batch_op.drop_index(batch_op.f("ix_audit_record_at"))
+        batch_op.drop_index(batch_op.f("ix_audit_record_recorded_at"))
 
     op.drop_table("audit_record")

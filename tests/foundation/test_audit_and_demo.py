@@ -10,7 +10,7 @@ def test_changes_are_audited_with_actor_and_time(cli):
     assert [(r["actor"], r["action"], r["to_state"]) for r in records] == [
         ("admin", "create", "ACTIVE")
     ]
-    assert records[0]["at"] == "2026-11-24T02:00:00Z"  # FIXED_NOW in UTC
+    assert records[0]["recorded_at"] == "2026-11-24T02:00:00Z"  # FIXED_NOW in UTC
     first_user = cli.json("audit", "list", "--entity", "user")
     assert [(r["actor"], r["entity"]) for r in first_user] == [("system", "user:admin")]
 

@@ -46,11 +46,21 @@ def test_unsupported_database_url_is_refused(cli_nodb):
     assert "unsupported database 'mysql'" in one_line_error(ran.stderr)
 
 
-def test_as_of_without_offset_in_a_spring_forward_gap_is_refused(cli_nodb, isolated_env):
-    (isolated_env).mkdir(parents=True, exist_ok=True)
-    (isolated_env / "mallctl.toml").write_text('timezone = "Europe/Berlin"\n')
-    ran = cli_nodb("config", "show", as_of="2026-03-29T02:30:00", code=1)
+def test_as_of_without_offset_in_a_spring_forward_gap_is_refused(cli, monkeypatch):
+    monkeypatch.setenv("MALLCTL_TIMEZONE", "Europe/Berlin")
+    ran = cli(
+        "shop", "add", "L1-001", "--name", "x", "--area", "5", as_of="2026-03-29T02:30:00", code=1
+    )
     assert "does not exist in Europe/Berlin" in one_line_error(ran.stderr)
+    assert cli.json("shop", "list") == []
+
+
+def test_as_of_without_offset_is_mall_local_time(cli, monkeypatch):
+    monkeypatch.setenv("MALLCTL_TIMEZONE", "Europe/Berlin")
+    shop = cli.json(
+        "shop", "add", "L1-001", "--name", "x", "--area", "5", as_of="2026-07-01T09:15:00"
+    )
+    assert shop["created_at"] == "2026-07-01T07:15:00Z"
 
 
 def test_console_script_module_and_version_agree(tmp_path):

@@ -13,9 +13,20 @@ def _pytest(env_url: str | None) -> subprocess.CompletedProcess[str]:
     if env_url is not None:
         env["MALLCTL_TEST_POSTGRES_URL"] = env_url
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs",
-         "tests/test_smoke.py"],
-        cwd=ROOT, env=env, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-rs",
+            "tests/test_smoke.py",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
 
 
