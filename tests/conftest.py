@@ -70,9 +70,7 @@ class PostgresServer:
     template: str
 
     def url_for(self, database: str) -> str:
-        return make_url(self.admin_url).set(database=database).render_as_string(
-            hide_password=False
-        )
+        return make_url(self.admin_url).set(database=database).render_as_string(hide_password=False)
 
     def admin(self) -> Engine:
         return create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
@@ -96,8 +94,10 @@ class PostgresServer:
 def postgres() -> Iterator[PostgresServer]:
     raw = os.environ.get(POSTGRES_ENV)
     if not raw:
-        pytest.skip(f"PostgreSQL variant: set {POSTGRES_ENV} (e.g. "
-                    "postgresql+psycopg://postgres@127.0.0.1:5432/postgres) to run it")
+        pytest.skip(
+            f"PostgreSQL variant: set {POSTGRES_ENV} (e.g. "
+            "postgresql+psycopg://postgres@127.0.0.1:5432/postgres) to run it"
+        )
     admin_url = make_url(raw)
     if admin_url.drivername in {"postgresql", "postgres"}:
         admin_url = admin_url.set(drivername="postgresql+psycopg")
@@ -173,9 +173,15 @@ class Cli:
     def __init__(self, db_url: str | None) -> None:
         self.db_url = db_url
 
-    def __call__(self, *args: str, code: int = 0, as_of: str | None = FIXED_NOW,
-                 input: str | bytes | None = None, env: dict[str, str] | None = None,
-                 db: bool = True) -> Ran:
+    def __call__(
+        self,
+        *args: str,
+        code: int = 0,
+        as_of: str | None = FIXED_NOW,
+        input: str | bytes | None = None,
+        env: dict[str, str] | None = None,
+        db: bool = True,
+    ) -> Ran:
         from mallctl.cli.app import app
 
         argv: list[str] = []

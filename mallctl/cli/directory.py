@@ -22,7 +22,7 @@ from mallctl.directory.schemas import (
 from mallctl.errors import InvalidInput, PartialFailure
 from mallctl.leasing import leased_shop_ids
 from mallctl.money import display_money
-from mallctl.textfiles import read_csv
+from mallctl.textfiles import EXTRA_CELLS, read_csv
 from mallctl.validation import parse_draft
 
 user_app = typer.Typer(help="Staff users and their roles.", no_args_is_help=True)
@@ -99,12 +99,26 @@ def _import(
     fields = set(model.model_fields)
     required = [n for n, f in model.model_fields.items() if f.is_required()]
     rows = list(read_csv(file, required=required, aliases=aliases, encoding=encoding))
-    unknown = sorted({k for _, row in rows for k in row} - fields - {REJECT_REASON_COLUMN})
+    ignored = fields | {REJECT_REASON_COLUMN, EXTRA_CELLS}
+    unknown = sorted({k for _, row in rows for k in row} - ignored)
     if unknown:
         messages.warn(f"{file}: ignoring unknown columns {', '.join(unknown)}")
+    # A row with more cells than the header has columns (an unquoted comma, as in
+    # 1,200.50) would shift its values into the wrong fields: reject it whole.
+    misshapen = [
+        service.RowError(
+            line,
+            f"more values than the header has columns (left over: {row[EXTRA_CELLS]}); "
+            "quote values that contain a comma",
+            _known(row, fields),
+        )
+        for line, row in rows
+        if EXTRA_CELLS in row
+    ]
     good, bad = service.validate_rows(
-        model, [(line, {k: v for k, v in row.items() if k in fields}) for line, row in rows]
+        model, [(line, _known(row, fields)) for line, row in rows if EXTRA_CELLS not in row]
     )
+    bad = sorted(misshapen + bad, key=lambda err: err.line)
     for err in bad:
         messages.warn(f"{file}:{err.line}: {err.reason}")
     if bad and not skip_invalid:
@@ -112,13 +126,16 @@ def _import(
             f"{len(bad)} of {len(rows)} rows in {file} are invalid; nothing "
             "imported (fix them, or pass --skip-invalid to import the rest)"
         )
-    rejects_path = None
-    if bad:
-        rejects_path = rejects or file.with_name(f"{file.stem}.rejected.csv")
-        _write_rejects(rejects_path, bad)
+    rejects_path = (rejects or file.with_name(f"{file.stem}.rejected.csv")) if bad else None
     report = service.ImportReport(rows=len(rows), rejected=bad)
     with app.transaction(write=True) as session:
-        import_rows(session, drafts=good, at=app.clock.now(), actor=actor(app, session), report=report)
+        import_rows(
+            session, drafts=good, at=app.clock.now(), actor=actor(app, session), report=report
+        )
+        # Written inside the transaction: if the import fails (say, an unknown --by) no
+        # rejects file is left behind, and if it cannot be written nothing is imported.
+        if rejects_path is not None:
+            _write_rejects(rejects_path, bad, list(model.model_fields))
     summary = {
         "file": str(file),
         "rows": report.rows,
@@ -144,16 +161,26 @@ def _import(
         )
 
 
-def _write_rejects(path: Path, bad: list[service.RowError]) -> None:
+def _known(row: dict[str, str], fields: set[str]) -> dict[str, str]:
+    return {k: v for k, v in row.items() if k in fields}
+
+
+def _write_rejects(path: Path, bad: list[service.RowError], order: list[str]) -> None:
     import csv
 
-    columns = [*list(dict.fromkeys(k for e in bad for k in e.row)), REJECT_REASON_COLUMN]
-    # utf-8-sig so Excel opens it with the Chinese intact.
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
-        writer.writeheader()
-        for err in bad:
-            writer.writerow({**err.row, REJECT_REASON_COLUMN: f"line {err.line}: {err.reason}"})
+    present = {k for e in bad for k in e.row}
+    columns = [*(f for f in order if f in present), REJECT_REASON_COLUMN]
+    try:
+        # utf-8-sig so Excel opens it with the Chinese intact.
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
+            writer.writeheader()
+            for err in bad:
+                writer.writerow({**err.row, REJECT_REASON_COLUMN: f"line {err.line}: {err.reason}"})
+    except OSError as exc:
+        raise InvalidInput(
+            f"cannot write the rejects file {path}: {exc.strerror}; nothing imported"
+        ) from None
 
 
 def _yes(flag: bool) -> str:
@@ -352,7 +379,9 @@ def shop_add(
         ShopDraft, {"code": code, "name": name, "area": area, "floor": floor, "category": category}
     )
     with app.transaction(write=True) as session:
-        shop = service.shop_create(session, draft=draft, at=app.clock.now(), actor=actor(app, session))
+        shop = service.shop_create(
+            session, draft=draft, at=app.clock.now(), actor=actor(app, session)
+        )
         view = ShopView.model_validate(shop)
     emit(
         view,

@@ -95,7 +95,10 @@ Floor = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(_a
 Category = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(_at_most(64))]
 Phone = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(_phone)]
 Email = Annotated[
-    str | None, BeforeValidator(_blank_to_none), AfterValidator(_at_most(254)), AfterValidator(_email)
+    str | None,
+    BeforeValidator(_blank_to_none),
+    AfterValidator(_at_most(254)),
+    AfterValidator(_email),
 ]
 Area = Annotated[Decimal, BeforeValidator(_area)]
 

@@ -151,13 +151,14 @@ def _upsert_all(
     codes = [draft.code for _, draft in drafts]
     existing = {e.code: e for e in session.scalars(select(model).where(model.code.in_(codes)))}
     for _line, draft in drafts:
-        values = draft.model_dump()
         current = existing.get(draft.code)
         if current is None:
-            _insert(session, model(**values, created_at=at), kind, at, actor)
+            _insert(session, model(**draft.model_dump(), created_at=at), kind, at, actor)
             report.created.append(draft.code)
             continue
-        changes = _changes(current, values)
+        # Only the columns the file has: a file without `floor` leaves floors alone
+        # (an empty cell in a `floor` column does clear it).
+        changes = _changes(current, draft.model_dump(exclude_unset=True))
         if not changes:
             report.unchanged.append(draft.code)
             continue
@@ -171,7 +172,7 @@ def _upsert_all(
             entity_kind=kind,
             entity_key=draft.code,
             action="update",
-            details={k: [str(o), str(n)] for k, (o, n) in changes.items()},
+            details={k: [_text(o), _text(n)] for k, (o, n) in changes.items()},
         )
         report.updated.append(draft.code)
     return report
@@ -179,3 +180,8 @@ def _upsert_all(
 
 def _changes(entity: BaseModel | Any, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
     return {k: (getattr(entity, k), v) for k, v in values.items() if getattr(entity, k) != v}
+
+
+def _text(value: Any) -> str | None:
+    """A value as the audit log shows it: None stays null (not the string 'None')."""
+    return None if value is None else str(value)

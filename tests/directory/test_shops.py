@@ -8,14 +8,27 @@ SHOP_KEYS = {"id", "code", "name", "floor", "area", "category", "active", "creat
 
 def test_shop_added_is_listed_and_shown_with_area_as_a_decimal_string(cli):
     ran = cli(
-        "shop", "add", "L1-023", "--name", "一楼23号铺", "--area", "120.5",
-        "--floor", "L1", "--category", "餐饮", "--json",
+        "shop",
+        "add",
+        "L1-023",
+        "--name",
+        "一楼23号铺",
+        "--area",
+        "120.5",
+        "--floor",
+        "L1",
+        "--category",
+        "餐饮",
+        "--json",
     )
     added = ran.json()
     assert ran.stderr == ""
     assert set(added) == SHOP_KEYS
     assert (added["code"], added["name"], added["floor"], added["category"]) == (
-        "L1-023", "一楼23号铺", "L1", "餐饮"
+        "L1-023",
+        "一楼23号铺",
+        "L1",
+        "餐饮",
     )
     assert added["area"] == "120.50"
     assert added["active"] is True
@@ -105,8 +118,9 @@ def test_bad_area_is_a_one_line_error_and_adds_nothing(cli, area, message):
 
 
 def test_floor_longer_than_the_column_is_refused_on_every_database(cli):
-    ran = cli("shop", "add", "L1-023", "--name", "一楼23号铺", "--area", "10",
-              "--floor", "F" * 17, code=1)
+    ran = cli(
+        "shop", "add", "L1-023", "--name", "一楼23号铺", "--area", "10", "--floor", "F" * 17, code=1
+    )
     assert one_line_error(ran.stderr) == "error: floor: must be at most 16 characters"
     assert cli.json("shop", "list") == []
 

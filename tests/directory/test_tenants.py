@@ -8,22 +8,43 @@ TENANT_KEYS = {"id", "code", "name", "contact", "phone", "email", "active", "cre
 
 def add_starbucks(cli):
     return cli.json(
-        "tenant", "add", "T001", "--name", "星巴克咖啡", "--contact", "李雷",
-        "--phone", "13900000001", "--email", "li@starbucks.example",
+        "tenant",
+        "add",
+        "T001",
+        "--name",
+        "星巴克咖啡",
+        "--contact",
+        "李雷",
+        "--phone",
+        "13900000001",
+        "--email",
+        "li@starbucks.example",
     )
 
 
 def test_tenant_added_is_listed_and_shown_with_chinese_name_and_contact(cli):
     ran = cli(
-        "tenant", "add", "T001", "--name", "星巴克咖啡", "--contact", "李雷",
-        "--phone", "13900000001", "--email", "li@starbucks.example", "--json",
+        "tenant",
+        "add",
+        "T001",
+        "--name",
+        "星巴克咖啡",
+        "--contact",
+        "李雷",
+        "--phone",
+        "13900000001",
+        "--email",
+        "li@starbucks.example",
+        "--json",
     )
     added = ran.json()
     assert ran.stderr == ""
     assert set(added) == TENANT_KEYS
     assert (added["code"], added["name"], added["contact"]) == ("T001", "星巴克咖啡", "李雷")
     assert (added["phone"], added["email"], added["active"]) == (
-        "13900000001", "li@starbucks.example", True
+        "13900000001",
+        "li@starbucks.example",
+        True,
     )
     assert added["created_at"] == "2026-11-24T02:00:00Z"
 
@@ -43,7 +64,9 @@ def test_tenant_list_is_sorted_by_code(cli):
     cli("tenant", "add", "T001", "--name", "星巴克咖啡")
     cli("tenant", "add", "T002", "--name", "海底捞")
     assert [(t["code"], t["name"]) for t in cli.json("tenant", "list")] == [
-        ("T001", "星巴克咖啡"), ("T002", "海底捞"), ("T003", "优衣库")
+        ("T001", "星巴克咖啡"),
+        ("T002", "海底捞"),
+        ("T003", "优衣库"),
     ]
 
 

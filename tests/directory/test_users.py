@@ -8,15 +8,27 @@ USER_KEYS = {"id", "username", "name", "role", "phone", "email", "active", "crea
 
 def test_user_added_is_listed_with_chinese_name_role_and_contact(cli):
     ran = cli(
-        "user", "add", "wang", "--name", "王芳", "--role", "reviewer",
-        "--phone", "13800000001", "--email", "wang@mall.example", "--json",
+        "user",
+        "add",
+        "wang",
+        "--name",
+        "王芳",
+        "--role",
+        "reviewer",
+        "--phone",
+        "13800000001",
+        "--email",
+        "wang@mall.example",
+        "--json",
     )
     added = ran.json()
     assert ran.stderr == ""
     assert set(added) == USER_KEYS
     assert (added["username"], added["name"], added["role"]) == ("wang", "王芳", "reviewer")
     assert (added["phone"], added["email"], added["active"]) == (
-        "13800000001", "wang@mall.example", True
+        "13800000001",
+        "wang@mall.example",
+        True,
     )
     assert added["created_at"] == "2026-11-24T02:00:00Z"
 
@@ -31,7 +43,9 @@ def test_user_list_is_sorted_by_username_and_filters_by_role(cli):
 
     everyone = cli.json("user", "list")
     assert [(u["username"], u["name"]) for u in everyone] == [
-        ("chen", "陈静"), ("li", "李雷"), ("zhao", "赵敏")
+        ("chen", "陈静"),
+        ("li", "李雷"),
+        ("zhao", "赵敏"),
     ]
     finance = cli.json("user", "list", "--role", "finance")
     assert [u["username"] for u in finance] == ["chen", "zhao"]
@@ -100,8 +114,9 @@ def test_display_name_longer_than_the_column_is_refused_on_every_database(cli):
 
 
 def test_unknown_acting_user_is_refused_and_nothing_is_written(cli):
-    ran = cli("shop", "add", "L1-001", "--name", "一楼1号铺", "--area", "50",
-              "--by", "ghost", code=1)
+    ran = cli(
+        "shop", "add", "L1-001", "--name", "一楼1号铺", "--area", "50", "--by", "ghost", code=1
+    )
     assert one_line_error(ran.stderr) == "error: no user 'ghost'"
     assert ran.stdout == ""
     assert cli.json("shop", "list") == []
@@ -123,20 +138,28 @@ def test_known_acting_user_is_recorded_in_the_audit_log(cli):
 def test_first_user_can_be_added_while_mallctl_user_names_them(cli):
     # Bootstrapping: MALLCTL_USER is set in the shell before any user exists; the first
     # user is recorded as made by the system (docs/directory.md), later ones by the actor.
-    ran = cli("user", "add", "admin", "--name", "管理员", "--role", "admin", "--json",
-              env={"MALLCTL_USER": "admin"})
+    ran = cli(
+        "user",
+        "add",
+        "admin",
+        "--name",
+        "管理员",
+        "--role",
+        "admin",
+        "--json",
+        env={"MALLCTL_USER": "admin"},
+    )
     assert ran.json()["username"] == "admin"
-    cli("user", "add", "wang", "--name", "王芳", "--role", "finance",
-        env={"MALLCTL_USER": "admin"})
+    cli("user", "add", "wang", "--name", "王芳", "--role", "finance", env={"MALLCTL_USER": "admin"})
     records = cli.json("audit", "list", "--entity", "user")
     assert [(r["entity"], r["actor"]) for r in records] == [
-        ("user:admin", "system"), ("user:wang", "admin")
+        ("user:admin", "system"),
+        ("user:wang", "admin"),
     ]
 
 
 def test_second_user_needs_a_known_acting_user_when_one_is_named(cli):
     cli("user", "add", "admin", "--name", "管理员", "--role", "admin")
-    ran = cli("user", "add", "wang", "--name", "王芳", "--role", "finance", "--by", "ghost",
-              code=1)
+    ran = cli("user", "add", "wang", "--name", "王芳", "--role", "finance", "--by", "ghost", code=1)
     assert one_line_error(ran.stderr) == "error: no user 'ghost'"
     assert [u["username"] for u in cli.json("user", "list")] == ["admin"]
