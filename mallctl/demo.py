@@ -8,6 +8,7 @@ with its own month of activity. The same seed always gives the same mall.
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -144,7 +145,14 @@ def demo_run(
         "database": db,
         "seed": options.seed,
         "counts": counts,
-        "floors": sorted({s.floor for s in shops if s.floor}),
+        "floors": {
+            floor: {
+                "shops": sum(1 for s in shops if s.floor == floor),
+                "area": str(sum(s.area for s in shops if s.floor == floor)),
+            }
+            for floor in sorted({s.floor for s in shops if s.floor})
+        },
+        "categories": dict(Counter(s.category for s in shops if s.category).most_common()),
         "next_steps": [
             f"try: mallctl --db {db} shop list --floor L1",
             f"     mallctl --db {db} tenant list",

@@ -194,7 +194,20 @@ def demo(
 
 
 def summary_human(out: Any, summary: dict[str, Any]) -> None:
-    out.print(f"[bold]{summary['mall']}[/bold] — demo database {summary['database']}")
+    out.print(f"[bold]{summary['mall']}[/bold] (seed {summary['seed']})", soft_wrap=True)
+    out.print(f"demo database: {summary['database']}", soft_wrap=True, markup=False)
     out.print(table(None, ["what", "count"], list(summary["counts"].items()), right=["count"]))
+    out.print(
+        table(
+            None,
+            ["floor", "shops", "area m²"],
+            [(f, v["shops"], v["area"]) for f, v in summary["floors"].items()],
+            right=["shops", "area m²"],
+        )
+    )
+    out.print(
+        "categories: " + ", ".join(f"{k} {v}" for k, v in summary["categories"].items()),
+        soft_wrap=True,
+    )
     for line in summary.get("next_steps", []):
-        out.print(line)
+        out.print(line, soft_wrap=True, markup=False)
