@@ -27,6 +27,12 @@ class Clock:
             return self.fixed.astimezone(UTC)
         return datetime.now(UTC)
 
+    def recorded_now(self) -> datetime:
+        """The real instant, for records of when something was written (audit records,
+        `created_at`). Never pinned by --as-of: a catch-up run for last Tuesday still
+        records that it ran today. Tests pin it with freezegun."""
+        return datetime.now(UTC)
+
     def today(self) -> date:
         """The current date in the mall's zone."""
         return self.now().astimezone(self.tz).date()
@@ -82,6 +88,17 @@ def start_of_day(day: date, tz: ZoneInfo) -> datetime:
 def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """[start, end) of a mall-local day as UTC instants."""
     return start_of_day(day, tz), start_of_day(day + timedelta(days=1), tz)
+
+
+def check_as_of(text: str) -> None:
+    """Fail early on an --as-of that is neither a date nor an ISO 8601 instant (the time
+    zone is applied later, once the settings are loaded)."""
+    try:
+        datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(
+            f"--as-of '{text}' is not a date (YYYY-MM-DD) or ISO 8601 instant"
+        ) from None
 
 
 def clock_for(as_of: str | None, tz: ZoneInfo) -> Clock:

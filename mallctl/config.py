@@ -65,6 +65,11 @@ class Settings(BaseSettings):
             raise ValueError("is not a database URL (sqlite:///PATH or postgresql+psycopg://…)")
         return text
 
+    @field_validator("user", mode="before")
+    @classmethod
+    def _user(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -174,6 +179,9 @@ def load_settings(
     flags = {k: v for k, v in (overrides or {}).items() if v is not None}
     home = Path(flags.get("home") or os.environ.get(f"{ENV_PREFIX}HOME") or default_home())
     path = config_path_for(config_path, home)
+    explicit = config_path is not None or f"{ENV_PREFIX}CONFIG" in os.environ
+    if explicit and not path.exists():
+        raise ConfigError(f"config file {path} does not exist")
     file_data = read_config_file(path)
     if "home" in file_data:
         raise ConfigError(

@@ -113,7 +113,7 @@ def demo_run(
     _require_empty(engine)
     migrate.upgrade(engine, "head")
     rng = random.Random(options.seed)
-    now = app.clock.now()
+    now = app.clock.recorded_now()
     actor = "admin"
     counts: dict[str, int] = {}
     with app.transaction(write=True) as session:

@@ -39,7 +39,14 @@ class Fixed(TypeDecorator[Decimal]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
             return None
-        amount = Decimal(value).quantize(self._quantum)
+        if isinstance(value, float):
+            raise TypeError(f"decimal columns take Decimal, not float ({value!r})")
+        amount = Decimal(value)
+        if amount != amount.quantize(self._quantum):
+            # Rounding is a business rule (ROUND_HALF_UP, once, in the service), never
+            # something the column does quietly.
+            raise ValueError(f"{amount} has more than {self.scale} decimal places")
+        amount = amount.quantize(self._quantum)
         return str(amount) if dialect.name == "sqlite" else amount
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:

@@ -20,10 +20,12 @@ import shutil
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from freezegun import freeze_time
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
@@ -190,7 +192,10 @@ class Cli:
         if as_of:
             argv += ["--as-of", as_of]
         argv += list(args)
-        result = CliRunner().invoke(app, argv, input=input, env=env, catch_exceptions=True)
+        # --as-of pins the business clock; records of when a change was written read the
+        # real clock, which the harness pins to the same instant.
+        with freeze_time(_instant_or_fixed(as_of), tz_offset=0):
+            result = CliRunner().invoke(app, argv, input=input, env=env, catch_exceptions=True)
         ran = Ran(result.exit_code, result.stdout, result.stderr, result.exception)
         if ran.exit_code != code:
             raise AssertionError(
@@ -202,6 +207,15 @@ class Cli:
 
     def json(self, *args: str, code: int = 0, **kwargs: Any) -> Any:
         return self(*args, "--json", code=code, **kwargs).json()
+
+
+def _instant_or_fixed(as_of: str | None) -> str:
+    """The wall-clock instant to pin: --as-of when it is one, else FIXED_NOW."""
+    try:
+        datetime.fromisoformat(as_of or "")
+    except ValueError:
+        return FIXED_NOW
+    return as_of or FIXED_NOW
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from typer.core import TyperGroup
 
 from mallctl import __version__
 from mallctl.cli.output import Messages
+from mallctl.clock import check_as_of
 from mallctl.context import AppContext
 from mallctl.db import normalize_url, unreachable_message
 from mallctl.errors import MallctlError, PartialFailure
@@ -85,6 +86,8 @@ app = typer.Typer(
     "telemetry, requests, reports and backups, over one database.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # Plain usage errors (Usage / Try -h / Error lines), not a boxed panel, in cron logs.
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -138,6 +141,8 @@ def root(
         format="%(levelname)s %(name)s: %(message)s",
         force=True,
     )
+    if as_of is not None:
+        check_as_of(as_of)
     ctx.obj = AppContext(
         overrides={"database_url": db},
         config_path=config,

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from mallctl.cli.options import ByOpt, JsonOpt, actor, use
+from mallctl.cli.options import AsOfOpt, ByOpt, JsonOpt, actor, use
 from mallctl.cli.output import Messages, emit, table
 from mallctl.directory import selectors, service
 from mallctl.directory.models import Role
@@ -121,6 +121,8 @@ def _import(
     bad = sorted(misshapen + bad, key=lambda err: err.line)
     for err in bad:
         messages.warn(f"{file}:{err.line}: {err.reason}")
+    if bad and not good:
+        raise InvalidInput(f"all {len(rows)} rows in {file} are invalid; nothing imported")
     if bad and not skip_invalid:
         raise InvalidInput(
             f"{len(bad)} of {len(rows)} rows in {file} are invalid; nothing "
@@ -130,7 +132,11 @@ def _import(
     report = service.ImportReport(rows=len(rows), rejected=bad)
     with app.transaction(write=True) as session:
         import_rows(
-            session, drafts=good, at=app.clock.now(), actor=actor(app, session), report=report
+            session,
+            drafts=good,
+            at=app.clock.recorded_now(),
+            actor=actor(app, session),
+            report=report,
         )
         # Written inside the transaction: if the import fails (say, an unknown --by) no
         # rejects file is left behind, and if it cannot be written nothing is imported.
@@ -221,7 +227,7 @@ def user_add(
     with app.transaction(write=True) as session:
         # The very first user (the bootstrap admin) has nobody to act as.
         by_whom = actor(app, session) if selectors.user_list(session) else None
-        user = service.user_create(session, draft=draft, at=app.clock.now(), actor=by_whom)
+        user = service.user_create(session, draft=draft, at=app.clock.recorded_now(), actor=by_whom)
         view = UserView.model_validate(user)
     emit(
         view,
@@ -283,7 +289,7 @@ def tenant_add(
     )
     with app.transaction(write=True) as session:
         tenant = service.tenant_create(
-            session, draft=draft, at=app.clock.now(), actor=actor(app, session)
+            session, draft=draft, at=app.clock.recorded_now(), actor=actor(app, session)
         )
         view = TenantView.model_validate(tenant)
     emit(view, as_json=json_, human=lambda out: out.print(f"added tenant {view.code} {view.name}"))
@@ -380,7 +386,7 @@ def shop_add(
     )
     with app.transaction(write=True) as session:
         shop = service.shop_create(
-            session, draft=draft, at=app.clock.now(), actor=actor(app, session)
+            session, draft=draft, at=app.clock.recorded_now(), actor=actor(app, session)
         )
         view = ShopView.model_validate(shop)
     emit(
@@ -395,13 +401,14 @@ def shop_list(
     ctx: typer.Context,
     vacant: Annotated[bool, typer.Option("--vacant", help="Only shops not leased today.")] = False,
     floor: Annotated[str | None, typer.Option(help="Only this floor.")] = None,
+    as_of: AsOfOpt = None,
     json_: JsonOpt = False,
 ) -> None:
     """List shops.
 
     Example: mallctl shop list --vacant --floor L2
     """
-    app = use(ctx)
+    app = use(ctx, as_of=as_of)
     with app.transaction() as session:
         leased = leased_shop_ids(session, on=app.clock.today()) if vacant else None
         views = [

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session
 
+from mallctl.clock import check_as_of
 from mallctl.context import AppContext
 from mallctl.directory import selectors
 
@@ -37,6 +38,7 @@ def use(ctx: typer.Context, *, as_of: str | None = None, by: str | None = None) 
     """The invocation's context, with this command's --as-of / --by applied."""
     app: AppContext = ctx.find_root().obj
     if as_of is not None:
+        check_as_of(as_of)
         app.set_as_of(as_of)
     if by is not None:
         app.by = by

@@ -21,7 +21,7 @@ class Role(enum.StrEnum):
 
 
 class User(Base):
-    __tablename__ = "user"
+    __tablename__ = "staff_user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)

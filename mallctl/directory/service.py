@@ -96,23 +96,31 @@ class ImportReport:
 def validate_rows(
     model: type[D], rows: list[tuple[int, dict[str, str]]]
 ) -> tuple[list[tuple[int, D]], list[RowError]]:
-    """Check every row before anything is written: each bad row with its line and reason."""
-    good: list[tuple[int, D]] = []
+    """Check every row before anything is written: each bad row with its line and reason.
+
+    A code that appears on several lines rejects all of them: which one is right is for a
+    person to decide, and importing the first would let a later fix overwrite it.
+    """
     bad: list[RowError] = []
-    first_line: dict[str, int] = {}
+    by_code: dict[str, list[tuple[int, D, dict[str, str]]]] = {}
     for line, row in rows:
         try:
             draft = model.model_validate(row)
         except ValidationError as exc:
             bad.append(RowError(line, "; ".join(describe(exc)), row))
             continue
-        if draft.code in first_line:
-            bad.append(
-                RowError(line, f"code '{draft.code}' repeats line {first_line[draft.code]}", row)
-            )
+        by_code.setdefault(draft.code, []).append((line, draft, row))
+    good: list[tuple[int, D]] = []
+    for code, entries in by_code.items():
+        if len(entries) == 1:
+            good.append((entries[0][0], entries[0][1]))
             continue
-        first_line[draft.code] = line
-        good.append((line, draft))
+        lines = [entry[0] for entry in entries]
+        for line, _draft, row in entries:
+            others = ", ".join(str(n) for n in lines if n != line)
+            bad.append(RowError(line, f"code '{code}' also appears on line {others}", row))
+    good.sort(key=lambda item: item[0])
+    bad.sort(key=lambda err: err.line)
     return good, bad
 
 

@@ -69,7 +69,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("code", name=op.f("uq_tenant_code")),
     )
     op.create_table(
-        "user",
+        "staff_user",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("username", sa.String(length=64), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
@@ -91,13 +91,13 @@ def upgrade() -> None:
         sa.Column("email", sa.String(length=254), nullable=True),
         sa.Column("active", sa.Boolean(), server_default=sa.true(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_user")),
-        sa.UniqueConstraint("username", name=op.f("uq_user_username")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_staff_user")),
+        sa.UniqueConstraint("username", name=op.f("uq_staff_user_username")),
     )
 
 
 def downgrade() -> None:
-    op.drop_table("user")
+    op.drop_table("staff_user")
     op.drop_table("tenant")
     op.drop_table("shop")
     with op.batch_alter_table("audit_record", schema=None) as batch_op:

@@ -32,8 +32,8 @@ GOOD_SHOPS_READ_BACK = [
     ("L1-002", "一楼2号铺", "80.00", "L1", "零售"),
 ]
 
-# Line 2 and 6 are good; 3, 4 and 5 are bad (non-numeric area, negative area, and a code
-# that repeats line 2).
+# Line 6 is good; 3 and 4 are bad (non-numeric area, negative area), and 2 and 5 share a
+# code, so both are rejected: which one is right is for a person to decide.
 BAD_SHOPS = """\
 code,name,area,floor,category
 L1-001,一楼1号铺,120.5,L1,餐饮
@@ -43,9 +43,10 @@ L1-001,重复的铺,50,L1,服务
 L1-004,一楼4号铺,60,L1,服务
 """
 BAD_SHOP_REASONS = [
+    (2, "code 'L1-001' also appears on line 5"),
     (3, "area: 'abc' is not a number"),
     (4, "area: '-10' must be greater than 0"),
-    (5, "code 'L1-001' repeats line 2"),
+    (5, "code 'L1-001' also appears on line 2"),
 ]
 
 GOOD_TENANTS = """\
@@ -280,7 +281,7 @@ def test_import_without_skip_invalid_imports_nothing(cli, tmp_path):
     ran = cli("shop", "import", str(path), "--json", code=1)
     assert ran.stdout == ""
     assert one_line_error(ran.stderr) == (
-        f"error: 3 of 5 rows in {path} are invalid; nothing imported "
+        f"error: 4 of 5 rows in {path} are invalid; nothing imported "
         "(fix them, or pass --skip-invalid to import the rest)"
     )
     warnings = [line for line in ran.stderr.splitlines() if line.startswith("warning: ")]
@@ -295,20 +296,25 @@ def test_skip_invalid_imports_the_good_rows_and_writes_the_bad_ones_to_a_rejects
     path = write(tmp_path / "shops.csv", BAD_SHOPS)
     rejects = tmp_path / "shops.rejected.csv"
     ran = cli("shop", "import", str(path), "--skip-invalid", "--json", code=3)
-    assert ran.json() == summary(path, 5, created=2, errors=BAD_SHOP_REASONS, rejected_file=rejects)
+    assert ran.json() == summary(path, 5, created=1, errors=BAD_SHOP_REASONS, rejected_file=rejects)
     assert "error: " not in ran.stderr
-    assert f"warning: 3 rows rejected; fix them in {rejects}" in ran.stderr
+    assert f"warning: 4 rows rejected; fix them in {rejects}" in ran.stderr
     for line, reason in BAD_SHOP_REASONS:
         assert f"{path}:{line}: {reason}" in ran.stderr
-    assert shops(cli) == [
-        ("L1-001", "一楼1号铺", "120.50", "L1", "餐饮"),
-        ("L1-004", "一楼4号铺", "60.00", "L1", "服务"),
-    ]
+    assert shops(cli) == [("L1-004", "一楼4号铺", "60.00", "L1", "服务")]
     assert read_rejects(rejects) == [
         ["code", "name", "area", "floor", "category", "error"],
+        [
+            "L1-001",
+            "一楼1号铺",
+            "120.5",
+            "L1",
+            "餐饮",
+            "line 2: code 'L1-001' also appears on line 5",
+        ],
         ["L1-002", "一楼2号铺", "abc", "L1", "零售", "line 3: area: 'abc' is not a number"],
         ["L1-003", "一楼3号铺", "-10", "L1", "零售", "line 4: area: '-10' must be greater than 0"],
-        ["L1-001", "重复的铺", "50", "L1", "服务", "line 5: code 'L1-001' repeats line 2"],
+        ["L1-001", "重复的铺", "50", "L1", "服务", "line 5: code 'L1-001' also appears on line 2"],
     ]
 
 
@@ -325,7 +331,7 @@ def test_fixed_rejects_file_imports_cleanly(cli, tmp_path):
     )
     write(rejects, fixed, "utf-8-sig")
     ran = cli("shop", "import", str(rejects), "--json")
-    assert ran.json() == summary(rejects, 3, created=3)
+    assert ran.json() == summary(rejects, 4, created=4)
     assert ran.stderr == ""
     assert [s[:3] for s in shops(cli)] == [
         ("L1-001", "一楼1号铺", "120.50"),
@@ -344,7 +350,13 @@ def test_rejects_file_can_be_put_elsewhere(cli, tmp_path):
         "shop", "import", str(path), "--skip-invalid", "--rejects", str(elsewhere), "--json", code=3
     )
     assert ran.json()["rejected_file"] == str(elsewhere)
-    assert [row[0] for row in read_rejects(elsewhere)] == ["code", "L1-002", "L1-003", "L1-001"]
+    assert [row[0] for row in read_rejects(elsewhere)] == [
+        "code",
+        "L1-001",
+        "L1-002",
+        "L1-003",
+        "L1-001",
+    ]
     assert not (tmp_path / "shops.rejected.csv").exists()
 
 
@@ -352,7 +364,7 @@ def test_rejects_keep_the_chinese_of_a_gbk_input(cli, tmp_path):
     path = write(tmp_path / "shops.csv", BAD_SHOPS, "gbk")
     cli("shop", "import", str(path), "--skip-invalid", code=3)
     names = [row[1] for row in read_rejects(tmp_path / "shops.rejected.csv")[1:]]
-    assert names == ["一楼2号铺", "一楼3号铺", "重复的铺"]
+    assert names == ["一楼1号铺", "一楼2号铺", "一楼3号铺", "重复的铺"]
 
 
 def test_values_too_long_for_the_database_are_rejected_rows_on_every_database(cli, tmp_path):

@@ -55,12 +55,21 @@ def test_as_of_without_offset_in_a_spring_forward_gap_is_refused(cli, monkeypatc
     assert cli.json("shop", "list") == []
 
 
-def test_as_of_without_offset_is_mall_local_time(cli, monkeypatch):
-    monkeypatch.setenv("MALLCTL_TIMEZONE", "Europe/Berlin")
-    shop = cli.json(
-        "shop", "add", "L1-001", "--name", "x", "--area", "5", as_of="2026-07-01T09:15:00"
+def test_as_of_without_offset_is_mall_local_time():
+    from zoneinfo import ZoneInfo
+
+    from mallctl.clock import clock_for
+
+    clock = clock_for("2026-07-01T09:15:00", ZoneInfo("Europe/Berlin"))
+    assert clock.now().isoformat() == "2026-07-01T07:15:00+00:00"
+    assert clock_for("2026-07-01", ZoneInfo("Asia/Shanghai")).now().isoformat() == (
+        "2026-06-30T16:00:00+00:00"
     )
-    assert shop["created_at"] == "2026-07-01T07:15:00Z"
+
+
+def test_malformed_as_of_fails_before_anything_runs(cli):
+    ran = cli("shop", "list", as_of="yesterday", code=1)
+    assert "--as-of 'yesterday' is not a date" in one_line_error(ran.stderr)
 
 
 def test_console_script_module_and_version_agree(tmp_path):
