@@ -15,8 +15,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import inspect, text
-
 from mallctl import migrate
 from mallctl.context import AppContext
 from mallctl.db import describe_url
@@ -162,14 +160,13 @@ def demo_run(
 
 
 def _require_empty(engine: Any) -> None:
-    tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
-    with engine.connect() as conn:
-        for table in tables:
-            if conn.execute(text(f'SELECT 1 FROM "{table}" LIMIT 1')).first():
-                raise Refused(
-                    f"database {describe_url(engine.url)} already holds data "
-                    f"(table {table}); the demo needs an empty database"
-                )
+    holding = {t: n for t, n in migrate.table_row_counts(engine).items() if n}
+    if holding:
+        table = next(iter(holding))
+        raise Refused(
+            f"database {describe_url(engine.url)} already holds data "
+            f"(table {table}); the demo needs an empty database"
+        )
 
 
 def _person(rng: random.Random) -> str:

@@ -76,6 +76,18 @@ def _run(engine: Engine, action: object, revision: str) -> None:
                 conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
+def table_row_counts(engine: Engine) -> dict[str, int]:
+    """Rows in every table of the database except Alembic's own, by table name."""
+    from sqlalchemy import func, inspect, select, table
+
+    names = sorted(t for t in inspect(engine).get_table_names() if t != "alembic_version")
+    with engine.connect() as conn:
+        return {
+            name: conn.execute(select(func.count()).select_from(table(name))).scalar_one()
+            for name in names
+        }
+
+
 def require_head(engine: Engine) -> None:
     """Fail with what to run when the database is not at the newest schema."""
     current = current_revision(engine)

@@ -236,6 +236,79 @@ def user_add(
     )
 
 
+@user_app.command("show")
+def user_show(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="Username or id.")],
+    json_: JsonOpt = False,
+) -> None:
+    """Show one staff user.
+
+    Example: mallctl user show wang
+    """
+    with use(ctx).transaction() as session:
+        view = UserView.model_validate(selectors.user_get(session, username))
+    emit(view, as_json=json_, human=lambda out: out.print(_card(view.model_dump())))
+
+
+def _set_active(
+    ctx: typer.Context,
+    username: str,
+    active: bool,
+    by: str | None,
+    comment: str | None,
+    json_: bool,
+) -> None:
+    app = use(ctx, by=by)
+    with app.transaction(write=True) as session:
+        acting = selectors.user_acting(session, app.actor_name)
+        user = service.user_set_active(
+            session,
+            user=selectors.user_get(session, username),
+            active=active,
+            at=app.clock.recorded_now(),
+            actor=acting,
+            comment=comment,
+        )
+        view = UserView.model_validate(user)
+    state = "active" if active else "inactive"
+    emit(view, as_json=json_, human=lambda out: out.print(f"user {view.username} is now {state}"))
+
+
+CommentOpt = Annotated[str | None, typer.Option("--comment", help="Why (kept in the audit log).")]
+
+
+@user_app.command("deactivate")
+def user_deactivate(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="Username or id.")],
+    by: ByOpt = None,
+    comment: CommentOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Deactivate a staff user: they can no longer act, and receive no staff alerts.
+    Admins only; the last active admin cannot be deactivated.
+
+    Example: mallctl user deactivate sun.ops --by admin --comment 离职
+    """
+    _set_active(ctx, username, False, by, comment, json_)
+
+
+@user_app.command("activate")
+def user_activate(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="Username or id.")],
+    by: ByOpt = None,
+    comment: CommentOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Reactivate a staff user. Admins only.
+
+    Example: mallctl user activate sun.ops --by admin
+    """
+    _set_active(ctx, username, True, by, comment, json_)
+
+
 @user_app.command("list")
 def user_list(
     ctx: typer.Context,

@@ -13,6 +13,7 @@ from mallctl.cli.options import JsonOpt, use
 from mallctl.cli.output import Messages, emit, table
 from mallctl.config import masked_view
 from mallctl.db import describe_url
+from mallctl.errors import Refused
 
 STARTER_CONFIG = """\
 # mallctl configuration. Precedence: command-line flag > MALLCTL_* environment > this
@@ -96,12 +97,25 @@ def db_upgrade(
 def db_downgrade(
     ctx: typer.Context,
     revision: Annotated[str, typer.Argument(help="Target revision ('base' removes all).")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Downgrade even though the database holds data.")
+    ] = False,
     json_: JsonOpt = False,
 ) -> None:
-    """Downgrade the database schema to REV.
+    """Downgrade the database schema to REV. A downgrade may drop tables and their rows,
+    so a database holding data is refused unless --force (take a backup first).
 
-    Example: mallctl db downgrade base
+    Example: mallctl db downgrade base --force
     """
+    if not force:
+        engine = use(ctx).engine(require_schema=False)
+        holding = {t: n for t, n in migrate.table_row_counts(engine).items() if n}
+        if holding:
+            rows = ", ".join(f"{t} {n}" for t, n in holding.items())
+            raise Refused(
+                f"database {describe_url(engine.url)} holds data ({rows} rows); a downgrade "
+                "may drop it: back it up, then pass --force"
+            )
     _move(ctx, migrate.downgrade, revision, json_)
 
 

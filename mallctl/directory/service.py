@@ -14,12 +14,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mallctl.audit import audit_record
-from mallctl.directory.models import Shop, Tenant, User
+from mallctl.directory.models import Role, Shop, Tenant, User
 from mallctl.directory.schemas import ShopDraft, TenantDraft, UserDraft
-from mallctl.errors import AlreadyExists
+from mallctl.directory.selectors import user_require_role, users_with_roles
+from mallctl.errors import AlreadyExists, Refused
 from mallctl.validation import describe
 
 D = TypeVar("D", ShopDraft, TenantDraft)
+# Codes looked up per query in an import: well under SQLite's and PostgreSQL's limits on
+# bound parameters, whatever the size of the file.
+LOOKUP_CHUNK = 500
 
 
 def user_create(session: Session, *, draft: UserDraft, at: datetime, actor: str | None) -> User:
@@ -38,6 +42,41 @@ def user_create(session: Session, *, draft: UserDraft, at: datetime, actor: str 
         action="create",
         to_state="ACTIVE",
         details={"role": user.role.value},
+    )
+    return user
+
+
+def user_set_active(
+    session: Session,
+    *,
+    user: User,
+    active: bool,
+    at: datetime,
+    actor: User,
+    comment: str | None = None,
+) -> User:
+    """Deactivate or reactivate a staff user (admins only; the last active admin stays)."""
+    user_require_role(actor, Role.ADMIN, action="changing a user's status")
+    if user.active == active:
+        state = "active" if active else "inactive"
+        raise Refused(f"user '{user.username}' is already {state}")
+    if not active and user.role == Role.ADMIN:
+        admins = [u for u in users_with_roles(session, {Role.ADMIN}) if u.id != user.id]
+        if not admins:
+            raise Refused(f"user '{user.username}' is the last active admin; add another first")
+    before, after = ("INACTIVE", "ACTIVE") if active else ("ACTIVE", "INACTIVE")
+    user.active = active
+    session.flush()
+    audit_record(
+        session,
+        at=at,
+        actor=actor.username,
+        entity_kind="user",
+        entity_key=user.username,
+        action="activate" if active else "deactivate",
+        from_state=before,
+        to_state=after,
+        comment=comment,
     )
     return user
 
@@ -157,7 +196,12 @@ def _upsert_all(
 ) -> ImportReport:
     """Create new codes; update existing ones whose fields differ (re-import is safe)."""
     codes = [draft.code for _, draft in drafts]
-    existing = {e.code: e for e in session.scalars(select(model).where(model.code.in_(codes)))}
+    existing = {}
+    for start in range(0, len(codes), LOOKUP_CHUNK):
+        chunk = codes[start : start + LOOKUP_CHUNK]
+        existing.update(
+            {e.code: e for e in session.scalars(select(model).where(model.code.in_(chunk)))}
+        )
     for _line, draft in drafts:
         current = existing.get(draft.code)
         if current is None:

@@ -6,37 +6,25 @@ from conftest import one_line_error
 TENANT_KEYS = {"id", "code", "name", "contact", "phone", "email", "active", "created_at"}
 
 
+STARBUCKS = (
+    "T001",
+    "--name",
+    "星巴克咖啡",
+    "--contact",
+    "李雷",
+    "--phone",
+    "13900000001",
+    "--email",
+    "li@starbucks.example",
+)
+
+
 def add_starbucks(cli):
-    return cli.json(
-        "tenant",
-        "add",
-        "T001",
-        "--name",
-        "星巴克咖啡",
-        "--contact",
-        "李雷",
-        "--phone",
-        "13900000001",
-        "--email",
-        "li@starbucks.example",
-    )
+    return cli.json("tenant", "add", *STARBUCKS)
 
 
 def test_tenant_added_is_listed_and_shown_with_chinese_name_and_contact(cli):
-    ran = cli(
-        "tenant",
-        "add",
-        "T001",
-        "--name",
-        "星巴克咖啡",
-        "--contact",
-        "李雷",
-        "--phone",
-        "13900000001",
-        "--email",
-        "li@starbucks.example",
-        "--json",
-    )
+    ran = cli("tenant", "add", *STARBUCKS, "--json")
     added = ran.json()
     assert ran.stderr == ""
     assert set(added) == TENANT_KEYS

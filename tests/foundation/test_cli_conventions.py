@@ -81,7 +81,13 @@ def test_console_script_module_and_version_agree(tmp_path):
     assert ran.stdout.strip() == f"mallctl {__version__}"
 
 
-def test_no_colour_escapes_when_not_a_terminal(cli):
+def test_no_colour_escapes_when_not_a_terminal(cli, monkeypatch, tmp_path):
+    """Rich's own terminal detection, not NO_COLOR, keeps pipes and cron logs plain."""
+    monkeypatch.delenv("NO_COLOR")
     cli("shop", "add", "L1-001", "--name", "一楼1号铺", "--area", "88")
-    ran = cli("shop", "list")
-    assert "\x1b[" not in ran.stdout and "L1-001" in ran.stdout
+    listed = cli("shop", "list")
+    assert "\x1b[" not in listed.stdout and "L1-001" in listed.stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text("code,name,area\nL1-002,x,abc\nL1-003,y,5\n", encoding="utf-8")
+    imported = cli("shop", "import", str(bad), "--skip-invalid", code=3)
+    assert "warning:" in imported.stderr and "\x1b[" not in imported.stderr

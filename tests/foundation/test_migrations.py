@@ -3,6 +3,7 @@ matches the models exactly."""
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from conftest import one_line_error
 from sqlalchemy import inspect
 
 from mallctl import migrate
@@ -50,7 +51,7 @@ def test_db_commands_move_between_revisions(cli):
         "head": head,
         "up_to_date": True,
     }
-    down = cli.json("db", "downgrade", "base")
+    down = cli.json("db", "downgrade", "base")  # empty database: no --force needed
     assert (down["revision_before"], down["revision"]) == (head, None)
     ran = cli("shop", "list", code=1)
     assert "has no mallctl schema; run `mallctl init`" in ran.stderr
@@ -61,3 +62,12 @@ def test_db_commands_move_between_revisions(cli):
 def test_unknown_target_revision_is_a_one_line_error(cli):
     ran = cli("db", "downgrade", "nope", code=1)
     assert ran.stderr.startswith("error: migration:")
+
+
+def test_downgrade_of_a_database_holding_data_needs_force(cli):
+    cli("shop", "add", "L1-001", "--name", "一楼1号铺", "--area", "50")
+    ran = cli("db", "downgrade", "base", code=1)
+    line = one_line_error(ran.stderr)
+    assert "holds data (audit_record 1, shop 1 rows)" in line and "--force" in line
+    assert cli.json("shop", "list")[0]["code"] == "L1-001"
+    assert cli.json("db", "downgrade", "base", "--force")["revision"] is None
