@@ -16,7 +16,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -37,6 +37,78 @@ def default_home() -> Path:
     return platformdirs.user_data_path("mallctl", appauthor=False)
 
 
+class SmtpSettings(BaseModel):
+    """[smtp]: the email provider."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str = "localhost"
+    port: int = 587
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: str | None = None
+    password: SecretStr | None = None
+    from_address: str = "mallctl@localhost"
+    from_name: str | None = None
+    timeout_s: float = 20.0
+
+
+class AliyunSmsSettings(BaseModel):
+    """[aliyun]: Aliyun SMS (dysmsapi)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    access_key_id: str | None = None
+    access_key_secret: SecretStr | None = None
+    sign_name: str | None = None
+    endpoint: str = "https://dysmsapi.aliyuncs.com/"
+    region: str = "cn-hangzhou"
+    signature: Literal["rpc", "v3"] = "rpc"
+    timeout_s: float = 10.0
+
+
+class TencentSmsSettings(BaseModel):
+    """[tencent]: Tencent Cloud SMS."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    secret_id: str | None = None
+    secret_key: SecretStr | None = None
+    sdk_app_id: str | None = None
+    sign_name: str | None = None
+    endpoint: str = "https://sms.tencentcloudapi.com/"
+    region: str = "ap-guangzhou"
+    timeout_s: float = 10.0
+
+
+class WebhookSettings(BaseModel):
+    """[webhook]: PUSH notifications as signed JSON POSTs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: str | None = None
+    secret: SecretStr | None = None
+    timeout_s: float = 10.0
+
+
+class NotificationSettings(BaseModel):
+    """[notifications]: which provider serves each channel, and delivery policy."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sms_provider: Literal["log", "aliyun", "tencent"] = "log"
+    email_provider: Literal["log", "smtp"] = "log"
+    push_provider: Literal["log", "webhook"] = "log"
+    log_file: Path | None = Field(default=None, description="default $MALLCTL_HOME/outbox.log")
+    locale: Literal["zh-CN", "en"] = "zh-CN"
+    max_attempts: int = Field(default=5, ge=1)
+    backoff_base_s: int = Field(default=60, ge=1)
+    rate_limit_wait_s: int = Field(default=300, ge=1)
+    claim_lease_s: int = Field(
+        default=600, ge=10, description="a claim older than this was lost in a crash"
+    )
+    deliver_after_commit: bool = True
+
+
 class Settings(BaseSettings):
     """The effective configuration of one mallctl invocation."""
 
@@ -53,6 +125,11 @@ class Settings(BaseSettings):
     currency: str = Field(default="CNY", description="ISO 4217 code of all amounts")
     user: str | None = Field(default=None, description="acting user when --by is not given")
     sqlite_busy_timeout_ms: int = Field(default=15_000, ge=0)
+    notifications: NotificationSettings = Field(default_factory=NotificationSettings)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    aliyun: AliyunSmsSettings = Field(default_factory=AliyunSmsSettings)
+    tencent: TencentSmsSettings = Field(default_factory=TencentSmsSettings)
+    webhook: WebhookSettings = Field(default_factory=WebhookSettings)
 
     @field_validator("database_url", mode="before")
     @classmethod
@@ -206,19 +283,24 @@ def load_settings(
     except ValidationError as exc:
         raise ConfigError(_describe_validation_error(exc, path)) from None
     settings = Settings.model_construct(**dict(layered))
-    sources = {name: _source_of(name, flags, file_data) for name in Settings.model_fields}
+    sources = {name: _source_of(name, flags, file_data) for name, _ in _flatten(settings)}
     return LoadedSettings(settings, path, sources)
 
 
 def _source_of(name: str, flags: dict[str, Any], file_data: dict[str, Any]) -> Source:
-    if name in flags:
+    """Where a (dotted) setting came from: `smtp.host` ← MALLCTL_SMTP__HOST or [smtp] host."""
+    parts = name.split(".")
+    if parts[0] in flags:
         return "flag"
-    env_name = f"{ENV_PREFIX}{name}".upper()
+    env_name = (ENV_PREFIX + "__".join(parts)).upper()
     if any(key.upper() == env_name for key in os.environ):
         return "env"
-    if name in file_data:
-        return "file"
-    return "default"
+    section: Any = file_data
+    for part in parts:
+        if not isinstance(section, dict) or part not in section:
+            return "default"
+        section = section[part]
+    return "file"
 
 
 def _describe_validation_error(exc: ValidationError, path: Path) -> str:
@@ -231,13 +313,13 @@ def _describe_validation_error(exc: ValidationError, path: Path) -> str:
 
 
 def masked_view(loaded: LoadedSettings) -> dict[str, Any]:
-    """The effective settings as plain values, secrets masked, with their sources."""
+    """The effective settings as plain values under dotted names (`smtp.password`),
+    secrets masked, each with its source."""
     from sqlalchemy.engine import make_url
 
     s = loaded.settings
     values: dict[str, Any] = {}
-    for name in Settings.model_fields:
-        value = getattr(s, name)
+    for name, value in _flatten(s):
         if name == "database_url":
             value = make_url(s.db_url).render_as_string(hide_password=True)
         elif isinstance(value, SecretStr):
@@ -249,5 +331,16 @@ def masked_view(loaded: LoadedSettings) -> dict[str, Any]:
         "config_file": str(loaded.config_path),
         "config_file_exists": loaded.config_path.exists(),
         "settings": values,
-        "sources": dict(loaded.sources),
+        "sources": {name: loaded.sources.get(name, "default") for name in values},
     }
+
+
+def _flatten(model: BaseModel, prefix: str = "") -> list[tuple[str, Any]]:
+    items: list[tuple[str, Any]] = []
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, BaseModel):
+            items += _flatten(value, f"{prefix}{name}.")
+        else:
+            items.append((f"{prefix}{name}", value))
+    return items

@@ -138,3 +138,24 @@ def unreachable_message(url: URL, exc: BaseException) -> str:
         return f"cannot open database {url.database}: {reason}"
     host = f"{url.host or 'localhost'}:{url.port or 5432}"
     return f"cannot reach database {url.database} at {host}: {reason}"
+
+
+def insert_if_absent(
+    session: Session, model: type[Any], values: dict[str, Any], *, key: str
+) -> int | None:
+    """INSERT … ON CONFLICT (key) DO NOTHING, on either database.
+
+    Returns the new row's id, or None when a row with the same `key` exists — the way
+    idempotent jobs write: a re-run, or a second run racing the first, inserts nothing.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]
+    statement = (
+        insert(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[key])
+        .returning(model.id)
+    )
+    return session.execute(statement).scalar_one_or_none()

@@ -154,11 +154,12 @@ def root(
 
 
 def _register() -> None:
-    from mallctl.cli import audit, directory, setup
+    from mallctl.cli import audit, directory, notify, setup
 
     setup.register(app)
     directory.register(app)
     audit.register(app)
+    notify.register(app)
 
 
 _register()

@@ -56,3 +56,22 @@ def actor(app: AppContext, session: Session, *, required: bool = False) -> str |
     if name is None and not required:
         return None
     return selectors.user_acting(session, name).username
+
+
+VarOpt = Annotated[
+    list[str] | None,
+    typer.Option("--var", metavar="KEY=VALUE", help="A template variable; repeat for more."),
+]
+
+
+def parse_vars(pairs: list[str] | None) -> dict[str, str]:
+    """`--var amount=12000.00 --var 商户=星巴克` → {"amount": "12000.00", "商户": "星巴克"}."""
+    from mallctl.errors import InvalidInput
+
+    variables: dict[str, str] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise InvalidInput(f"--var '{pair}' is not KEY=VALUE")
+        variables[key.strip()] = value
+    return variables

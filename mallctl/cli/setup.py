@@ -14,6 +14,7 @@ from mallctl.cli.output import Messages, emit, table
 from mallctl.config import masked_view
 from mallctl.db import describe_url
 from mallctl.errors import Refused
+from mallctl.notifications.templates import templates_install_defaults
 
 STARTER_CONFIG = """\
 # mallctl configuration. Precedence: command-line flag > MALLCTL_* environment > this
@@ -43,8 +44,9 @@ def register(app: typer.Typer) -> None:
 
 
 def init(ctx: typer.Context, json_: JsonOpt = False) -> None:
-    """Create the data directory, migrate the database to the newest schema and write a
-    starter config file. Safe to run again.
+    """Create the data directory, migrate the database to the newest schema, install the
+    default notification templates that are missing and write a starter config file.
+    Safe to run again: templates already there, edited or not, are kept as they are.
 
     Example: mallctl init
     """
@@ -55,6 +57,8 @@ def init(ctx: typer.Context, json_: JsonOpt = False) -> None:
     before = migrate.current_revision(engine)
     migrate.upgrade(engine, "head")
     after = migrate.current_revision(engine)
+    with app.transaction(write=True) as session:
+        installed = templates_install_defaults(session, at=app.clock.recorded_now())
     config_path = app.loaded.config_path
     created_config = False
     if not config_path.exists():
@@ -71,12 +75,18 @@ def init(ctx: typer.Context, json_: JsonOpt = False) -> None:
         "upgraded": before != after,
         "config_file": str(config_path),
         "config_created": created_config,
+        "templates_added": installed["added"],
+        "templates_kept": installed["kept"],
     }
 
     def human(out: Any) -> None:
         state = f"migrated {before or 'empty'} → {after}" if before != after else f"at {after}"
         out.print(f"database {result['database']}: {state}")
         out.print(f"data directory {home}")
+        out.print(
+            f"notification templates: {installed['added']} added, "
+            f"{installed['kept']} already there (kept)"
+        )
         out.print(f"config file {config_path}" + (" (created)" if created_config else ""))
 
     emit(result, as_json=json_, human=human)
