@@ -20,9 +20,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Engine, MetaData, bindparam, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import DeclarativeBase, Session
 
@@ -117,6 +118,14 @@ def transaction(engine: Engine, *, write: bool = False) -> Iterator[Session]:
         yield session
 
 
+@contextmanager
+def write_connection(engine: Engine) -> Iterator[Any]:
+    """A Core connection in one write transaction: for jobs that record many small
+    outcomes and want no ORM session around each."""
+    with engine.execution_options(sqlite_begin="IMMEDIATE").begin() as connection:
+        yield connection
+
+
 def check_reachable(engine: Engine) -> None:
     """Open one connection, or fail with a line that names the host (never a traceback)."""
     from sqlalchemy.exc import DBAPIError
@@ -143,19 +152,27 @@ def unreachable_message(url: URL, exc: BaseException) -> str:
 def insert_if_absent(
     session: Session, model: type[Any], values: dict[str, Any], *, key: str
 ) -> int | None:
-    """INSERT … ON CONFLICT (key) DO NOTHING, on either database.
+    """INSERT … ON CONFLICT (key) DO NOTHING RETURNING id, on either database.
 
     Returns the new row's id, or None when a row with the same `key` exists — the way
     idempotent jobs write: a re-run, or a second run racing the first, inserts nothing.
+    The statement is built once per table and column set and the values bound, so a job
+    queueing thousands of rows does not pay SQLAlchemy's construction cost each time.
     """
-    if session.get_bind().dialect.name == "sqlite":
+    dialect = session.get_bind().dialect.name
+    statement = _insert_ignore(model.__table__, key, dialect, tuple(sorted(values)))
+    return session.execute(statement, values).scalar_one_or_none()
+
+
+@lru_cache(maxsize=64)
+def _insert_ignore(table: Any, key: str, dialect: str, columns: tuple[str, ...]) -> Any:
+    if dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert
     else:
         from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]
-    statement = (
-        insert(model)
-        .values(**values)
+    return (
+        insert(table)
+        .values({name: bindparam(name, type_=table.c[name].type) for name in columns})
         .on_conflict_do_nothing(index_elements=[key])
-        .returning(model.id)
+        .returning(table.c.id)
     )
-    return session.execute(statement).scalar_one_or_none()

@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, bindparam, select, update
 
 from mallctl.clock import Clock
 from mallctl.config import Settings
-from mallctl.db import transaction
+from mallctl.db import transaction, write_connection
 from mallctl.notifications import rules
 from mallctl.notifications.models import OutboxMessage, OutboxStatus
 from mallctl.notifications.providers.base import (
@@ -203,64 +203,80 @@ def _record(
     settings: Settings,
     report: DeliveryReport,
 ) -> None:
+    """Write the outcome of one send, in its own transaction, right after the send."""
     policy = settings.notifications
     now = clock.now()
-    values: dict[str, Any] = {
+    state: dict[str, Any] = {
+        "status": OutboxStatus.PENDING,
+        "attempts": message.attempts,
+        "next_attempt_at": message.next_attempt_at,
+        "sent_at": None,
         "provider": result.provider,
-        "claimed_at": None,
-        "claimed_by": None,
-        "error_kind": None,
-        "last_error": None,
+        "provider_message_id": message.provider_message_id,
+        "error_kind": None if result.outcome is Outcome.SENT else result.outcome.value,
+        "last_error": result.error,
     }
     outcome = result.outcome
     if outcome is Outcome.SENT:
-        values |= {
+        state |= {
             "status": OutboxStatus.SENT,
             "sent_at": clock.recorded_now(),
             "attempts": message.attempts + 1,
+            "last_error": None,
             "provider_message_id": result.provider_message_id,
         }
         report.sent += 1
-    else:
-        values |= {"error_kind": outcome.value, "last_error": result.error}
-        if outcome is Outcome.UNKNOWN:
-            values |= {"status": OutboxStatus.UNKNOWN, "attempts": message.attempts + 1}
-            report.unknown += 1
-        elif outcome is Outcome.INVALID_RECIPIENT:
-            values |= {"status": OutboxStatus.FAILED, "attempts": message.attempts + 1}
+    elif outcome is Outcome.UNKNOWN:
+        state |= {"status": OutboxStatus.UNKNOWN, "attempts": message.attempts + 1}
+        report.unknown += 1
+    elif outcome is Outcome.INVALID_RECIPIENT:
+        state |= {"status": OutboxStatus.FAILED, "attempts": message.attempts + 1}
+        report.failed += 1
+    elif outcome is Outcome.CONFIG_ERROR:
+        # Not the message's fault: it waits, uncounted, until the operator fixes it.
+        state["next_attempt_at"] = now + timedelta(seconds=policy.rate_limit_wait_s)
+    elif outcome is Outcome.RATE_LIMITED:
+        wait = result.retry_after_s or policy.rate_limit_wait_s
+        state["next_attempt_at"] = now + timedelta(seconds=wait)
+        report.retry_scheduled += 1
+    else:  # TRANSIENT
+        attempts = message.attempts + 1
+        state["attempts"] = attempts
+        if attempts >= policy.max_attempts:
+            state |= {
+                "status": OutboxStatus.FAILED,
+                "last_error": f"gave up after {attempts} attempts: {result.error}",
+            }
             report.failed += 1
-        elif outcome is Outcome.CONFIG_ERROR:
-            # Not the message's fault: it waits, uncounted, until the operator fixes it.
-            values |= {
-                "status": OutboxStatus.PENDING,
-                "next_attempt_at": now + timedelta(seconds=policy.rate_limit_wait_s),
-            }
-        elif outcome is Outcome.RATE_LIMITED:
-            wait = result.retry_after_s or policy.rate_limit_wait_s
-            values |= {
-                "status": OutboxStatus.PENDING,
-                "next_attempt_at": now + timedelta(seconds=wait),
-            }
+        else:
+            state["next_attempt_at"] = now + rules.retry_delay(attempts, policy.backoff_base_s)
             report.retry_scheduled += 1
-        else:  # TRANSIENT
-            attempts = message.attempts + 1
-            values["attempts"] = attempts
-            if attempts >= policy.max_attempts:
-                values |= {
-                    "status": OutboxStatus.FAILED,
-                    "last_error": f"gave up after {attempts} attempts: {result.error}",
-                }
-                report.failed += 1
-            else:
-                values |= {
-                    "status": OutboxStatus.PENDING,
-                    "next_attempt_at": now + rules.retry_delay(attempts, policy.backoff_base_s),
-                }
-                report.retry_scheduled += 1
-    with transaction(engine, write=True) as session:
-        session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == message.id).values(**values)
-        )
+    with write_connection(engine) as connection:
+        connection.execute(_RECORD, {"message_id": message.id, **state})
+
+
+_OUTBOX = OutboxMessage.__table__
+# One statement for every outcome, built once: the values are bound per message.
+_RECORD = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("message_id"))
+    .values(
+        {
+            name: bindparam(name, type_=_OUTBOX.c[name].type)
+            for name in (
+                "status",
+                "attempts",
+                "next_attempt_at",
+                "sent_at",
+                "provider",
+                "provider_message_id",
+                "error_kind",
+                "last_error",
+            )
+        }
+        | {"claimed_at": None, "claimed_by": None}
+    )
+)
 
 
 def _outbound(row: OutboxMessage) -> OutboundMessage:

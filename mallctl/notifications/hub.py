@@ -29,7 +29,7 @@ from mallctl.notifications.models import (
 )
 from mallctl.notifications.preferences import Recipient, preferences_get
 from mallctl.notifications.providers.base import Channel
-from mallctl.notifications.templates import template_render
+from mallctl.notifications.templates import TEMPLATE_CACHE, template_render
 
 
 @dataclass
@@ -177,7 +177,17 @@ def notify(
 
 
 def _templates(session: Session, code: str, locale: str) -> dict[Channel, NotificationTemplate]:
-    """The active template per channel: the wanted locale first, else any other."""
+    """The active template per channel: the wanted locale first, else any other. Read once
+    per transaction (a job queueing thousands of messages asks for the same ones)."""
+    cache = session.info.setdefault(TEMPLATE_CACHE, {})
+    if (code, locale) not in cache:
+        cache[(code, locale)] = _load_templates(session, code, locale)
+    return cache[(code, locale)]
+
+
+def _load_templates(
+    session: Session, code: str, locale: str
+) -> dict[Channel, NotificationTemplate]:
     rows = session.scalars(
         select(NotificationTemplate).where(
             NotificationTemplate.code == code, NotificationTemplate.active.is_(True)

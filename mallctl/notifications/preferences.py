@@ -115,8 +115,16 @@ def _of_row(row: NotificationPreference | None) -> Preferences:
     )
 
 
+_CACHE = "mallctl.notify.preferences"
+
+
 def preferences_get(session: Session, recipient: Recipient) -> Preferences:
-    return _of_row(_row(session, recipient))
+    """A recipient's preferences, read once per transaction."""
+    cache = session.info.setdefault(_CACHE, {})
+    key = (recipient.kind, recipient.id)
+    if key not in cache:
+        cache[key] = _of_row(_row(session, recipient))
+    return cache[key]
 
 
 def preferences_set(
@@ -135,6 +143,7 @@ def preferences_set(
     None clears it). Events must be known; the change is audited."""
     for event in [*(subscribe or []), *(unsubscribe or [])]:
         event_get(event)
+    session.info.get(_CACHE, {}).pop((recipient.kind, recipient.id), None)
     row = _row(session, recipient)
     before = _of_row(row).view()
     if row is None:

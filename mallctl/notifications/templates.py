@@ -351,10 +351,16 @@ def _insert(
     return template
 
 
+def forget_cached_templates(session: Session) -> None:
+    """The hub reads templates once per transaction; a change in it must be seen."""
+    session.info.pop(TEMPLATE_CACHE, None)
+
+
 def template_add(
     session: Session, *, draft: TemplateDraft, at: datetime, actor: str | None
 ) -> NotificationTemplate:
     """Add a template for a (code, channel, locale) that has none."""
+    forget_cached_templates(session)
     template_check(draft)
     existing = template_find(session, draft.code, draft.channel, draft.locale)
     if existing is not None:
@@ -365,6 +371,7 @@ def template_add(
     return _insert(session, draft, origin=ORIGIN_OPERATOR, at=at, actor=actor)
 
 
+TEMPLATE_CACHE = "mallctl.notify.templates"
 _EDITABLE = ("subject", "body", "sms_template_code", "sms_params")
 
 
@@ -386,6 +393,7 @@ def template_update(
     The template becomes the operator's (origin "operator"), so `mallctl init` never puts
     the default back. Returns the template and the names of the fields that changed.
     """
+    forget_cached_templates(session)
     given = {
         "subject": subject,
         "body": body,
@@ -440,6 +448,7 @@ def template_set_active(
     A disabled template is not sent. Returns each matching template and whether it
     changed (one already in that state is left alone).
     """
+    forget_cached_templates(session)
     templates = template_list(session, code, channel, locale)
     if not templates:
         parts = [code, Channel(channel).value if channel else "*", locale or "*"]

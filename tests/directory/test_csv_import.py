@@ -5,9 +5,10 @@ import csv
 import io
 
 import pytest
-from conftest import one_line_error
 
 from mallctl.textfiles import detect_encoding
+
+from conftest import one_line_error
 
 SUMMARY_KEYS = {
     "file",

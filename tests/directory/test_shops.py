@@ -1,6 +1,7 @@
 """`mallctl shop add` / `list` / `show`."""
 
 import pytest
+
 from conftest import one_line_error
 
 SHOP_KEYS = {"id", "code", "name", "floor", "area", "category", "active", "created_at"}

@@ -1,6 +1,7 @@
 """`mallctl tenant add` / `list` / `show`."""
 
 import pytest
+
 from conftest import one_line_error
 
 TENANT_KEYS = {"id", "code", "name", "contact", "phone", "email", "active", "created_at"}

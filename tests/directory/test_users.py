@@ -1,6 +1,7 @@
 """`mallctl user add` / `user list`, and the acting user (`--by`) of directory writes."""
 
 import pytest
+
 from conftest import one_line_error
 
 USER_KEYS = {"id", "username", "name", "role", "phone", "email", "active", "created_at"}

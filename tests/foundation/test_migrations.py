@@ -3,12 +3,13 @@ matches the models exactly."""
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from conftest import one_line_error
 from sqlalchemy import inspect
 
 from mallctl import migrate
 from mallctl.db import make_engine
 from mallctl.models import metadata
+
+from conftest import one_line_error
 
 
 def test_upgrade_from_empty_to_head_and_back_down_to_base(empty_db_url):

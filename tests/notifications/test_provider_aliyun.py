@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from notifications.fakes import FakeAliyun, closed_port_url, make_message
 from pydantic import SecretStr
 
 from mallctl.config import AliyunSmsSettings
@@ -15,6 +14,8 @@ from mallctl.notifications.providers._http import transport_failure
 from mallctl.notifications.providers.aliyun import AliyunSmsProvider
 from mallctl.notifications.providers.base import Outcome
 from mallctl.notifications.providers.clock import FixedRequestClock
+
+from notifications.fakes import FakeAliyun, closed_port_url, make_message
 
 SCHEMES = ["rpc", "v3"]
 

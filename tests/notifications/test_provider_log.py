@@ -6,13 +6,14 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from notifications.fakes import make_message
 
 from mallctl.config import NotificationSettings, Settings
 from mallctl.notifications.providers import UnconfiguredProvider, build_provider, log_file
 from mallctl.notifications.providers.base import Channel, Outcome
 from mallctl.notifications.providers.clock import FixedRequestClock
 from mallctl.notifications.providers.log import LogProvider
+
+from notifications.fakes import make_message
 
 
 def test_each_message_is_one_json_line(tmp_path):

@@ -6,12 +6,13 @@ import shutil
 from email.headerregistry import Address
 
 import pytest
-from notifications.fakes import FakeSmtp, free_port, make_message
 from pydantic import SecretStr
 
 from mallctl.config import SmtpSettings
 from mallctl.notifications.providers.base import Channel, Outcome
 from mallctl.notifications.providers.smtp import SmtpProvider, message_id
+
+from notifications.fakes import FakeSmtp, free_port, make_message
 
 # The fake server offers AUTH without TLS on purpose (TLS has its own test).
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")

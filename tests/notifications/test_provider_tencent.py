@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from notifications.fakes import FakeTencent, closed_port_url, make_message
 from pydantic import SecretStr
 
 from mallctl.config import TencentSmsSettings
 from mallctl.notifications.providers.base import Outcome
 from mallctl.notifications.providers.clock import FixedRequestClock
 from mallctl.notifications.providers.tencent import CONTENT_TYPE, TencentSmsProvider
+
+from notifications.fakes import FakeTencent, closed_port_url, make_message
 
 
 def test_a_verified_request_is_sent_with_the_serial_number():

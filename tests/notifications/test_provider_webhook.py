@@ -7,13 +7,14 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from notifications.fakes import FakeWebhook, closed_port_url, make_message
 from pydantic import SecretStr
 
 from mallctl.config import WebhookSettings
 from mallctl.notifications.providers.base import Channel, Outcome
 from mallctl.notifications.providers.clock import FixedRequestClock
 from mallctl.notifications.providers.webhook import WebhookProvider
+
+from notifications.fakes import FakeWebhook, closed_port_url, make_message
 
 
 def push(**overrides):

@@ -4,7 +4,6 @@ the `notify template` commands."""
 from __future__ import annotations
 
 import pytest
-from conftest import one_line_error
 
 from mallctl.errors import InvalidInput
 from mallctl.notifications.events import EVENTS
@@ -16,6 +15,8 @@ from mallctl.notifications.templates import (
     template_check,
     template_variables,
 )
+
+from conftest import one_line_error
 
 LOCALES = ("zh-CN", "en")
 # What a message typically carries: long enough to be honest about SMS length.
