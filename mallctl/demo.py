@@ -22,6 +22,7 @@ from mallctl.directory import service
 from mallctl.directory.models import Role
 from mallctl.directory.schemas import ShopDraft, TenantDraft, UserDraft
 from mallctl.errors import Refused
+from mallctl.notifications.templates import templates_install_defaults
 
 FLOORS = [("B1", "地下一层"), ("L1", "一楼"), ("L2", "二楼"), ("L3", "三楼")]
 CATEGORIES = {
@@ -133,6 +134,7 @@ def demo_run(
         for draft in tenants:
             service.tenant_create(session, draft=draft, at=now, actor=actor)
         counts["tenants"] = len(tenants)
+        counts["notification templates"] = templates_install_defaults(session, at=now)["added"]
     report(
         f"built {counts['shops']} shops, {counts['tenants']} tenants and "
         f"{counts['staff users']} staff users"

@@ -79,6 +79,11 @@ RULES = [
         applies_to=frozenset({"directory"}),
         forbidden=BUSINESS - {"directory"},
     ),
+    Rule(
+        why="notifications build on the directory only (every other area sends through them)",
+        applies_to=frozenset({"notifications"}),
+        forbidden=BUSINESS - {"directory", "notifications"},
+    ),
 ]
 
 
