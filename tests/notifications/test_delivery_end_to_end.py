@@ -3,6 +3,8 @@ real clients and servers on 127.0.0.1 — on both databases."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from conftest import Cli
@@ -174,3 +176,29 @@ def test_push_reaches_a_webhook_that_verifies_the_signature(mall, monkeypatch):
         assert request.error is None
     (row,) = mall.json("notify", "outbox", "--channel", "PUSH")
     assert row["status"] == "sent"
+
+
+def test_send_then_deliver_lands_in_the_log_provider_file(mall, isolated_env):
+    """The issue's "done when": send, deliver, the log file has it, the outbox says sent."""
+    mall("notify", "send", "--tenant", "T001", "--template", "bill.due_soon", *BILL_VARS)
+    assert mall.json("notify", "outbox", "--status", "pending")[0]["channel"] == "SMS"
+    delivered = mall.json("notify", "deliver")
+    assert {k: delivered[k] for k in ("sent", "failed", "deferred", "retry_scheduled")} == {
+        "sent": 1,
+        "failed": 0,
+        "deferred": 0,
+        "retry_scheduled": 0,
+    }
+    (line,) = (isolated_env / "outbox.log").read_text(encoding="utf-8").splitlines()
+    logged = json.loads(line)
+    assert (logged["address"], logged["sms_params"]["amount"]) == ("13900000001", "12000.00")
+    assert "星巴克咖啡" in logged["body"]
+    (row,) = mall.json("notify", "outbox")
+    assert (row["status"], row["provider"], row["provider_message_id"]) == (
+        "sent",
+        "log",
+        f"log-{row['id']}",
+    )
+    (inbox,) = mall.json("notify", "list", "--tenant", "T001", "--unread")
+    mall("notify", "read", str(inbox["id"]))
+    assert mall.json("notify", "list", "--tenant", "T001", "--unread") == []
