@@ -154,12 +154,14 @@ def root(
 
 
 def _register() -> None:
-    from mallctl.cli import audit, directory, notify, setup
+    from mallctl.cli import audit, contracts, directory, notify, requests, setup
 
     setup.register(app)
     directory.register(app)
     audit.register(app)
     notify.register(app)
+    requests.register(app)
+    contracts.register(app)
 
 
 _register()
