@@ -51,6 +51,8 @@ def queue_and_deliver(app: AppContext, report: QueueReport, messages: Messages) 
         messages.warn(f"no active template for {', '.join(sorted(set(report.no_template)))}")
     if report.no_address:
         messages.warn(f"no address for {', '.join(report.no_address)}")
+    for error in report.render_errors:
+        messages.warn(f"not queued: {error}")
     delivered = deliver_after_commit(
         app.engine(), settings=app.settings, clock=app.clock, ids=report.outbox_ids
     )
@@ -180,8 +182,10 @@ def send(
             payload=parse_vars(variables),
             at=app.clock.recorded_now(),
             entity=("send", uuid.uuid4().hex[:12]),
+            period="manual",  # each send is its own message, whatever the event
             channels=channel,
             locale=locale,
+            strict=True,
         )
         if not report.inbox and not report.outbox_ids and not report.not_wanted:
             raise InvalidInput(

@@ -1,20 +1,26 @@
-"""Delivery of the outbox (`mallctl notify deliver`): claim, send, record.
+"""Delivery of the outbox (`mallctl notify deliver`): claim, hand over, send, record.
 
-This job commits in small steps, not once: a claim is committed before anything is
-sent, and each outcome right after its send. That is what makes it safe to race and to
+This job commits in small steps, not once — that is what makes it safe to race and to
 crash:
-- Claiming marks rows `sending` in one short write transaction — `FOR UPDATE SKIP
-  LOCKED` on PostgreSQL, `BEGIN IMMEDIATE` on SQLite — so two deliverers never take the
-  same row.
-- A row still `sending` after the claim lease (settings.notifications.claim_lease_s) was
-  claimed by a deliverer that died between handing it to the provider and recording the
-  answer. It may have gone out, so it becomes `unknown`, never resent blindly; an
-  operator checks the provider and runs `mallctl notify retry ID`.
-- An SMS outside the recipient's window goes back to `pending` until the window opens.
+1. Claim: due rows become `claimed` (with this deliverer's name) in one short write
+   transaction — `FOR UPDATE SKIP LOCKED` on PostgreSQL, `BEGIN IMMEDIATE` on SQLite —
+   so two deliverers never take the same row.
+2. Hand over: just before a row goes to its provider it becomes `sending`, committed.
+3. Record: the outcome is committed right after the send, only if the row is still this
+   deliverer's `sending` row.
+After the claim lease (settings.notifications.claim_lease_s) a row still `claimed` was
+never handed over: it goes back to `pending`. A row still `sending` was handed over by a
+deliverer that died before recording the answer: it may have gone out, so it becomes
+`unknown`, never resent blindly; an operator checks the provider and runs `mallctl
+notify retry ID`. A crash therefore leaves at most the one message in flight unknown.
+
+Preferences are read again at delivery: an SMS waits for the recipient's window as it is
+now, and a message on a channel the recipient has since turned off is not sent.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import uuid
@@ -30,6 +36,7 @@ from mallctl.config import Settings
 from mallctl.db import transaction, write_connection
 from mallctl.notifications import rules
 from mallctl.notifications.models import OutboxMessage, OutboxStatus
+from mallctl.notifications.preferences import Preferences, preferences_of
 from mallctl.notifications.providers.base import (
     Channel,
     OutboundMessage,
@@ -91,6 +98,7 @@ def deliver(
     remaining = limit
     cache: dict[Channel, Provider] = {}
     blocked: set[Channel] = set()
+    preferences: dict[tuple[str, int], Preferences] = {}
     while remaining is None or remaining > 0:
         batch = CLAIM_BATCH if remaining is None else min(CLAIM_BATCH, remaining)
         claimed = _claim(engine, clock, worker, batch, ids, blocked)
@@ -101,45 +109,76 @@ def deliver(
         for message in claimed:
             now = clock.now()
             if message.channel in blocked:
-                _release(engine, message.id, next_at=now)
+                _release(engine, message.id, worker, next_at=now)
                 continue
-            if message.window_start and message.window_end:
-                opens = rules.window_wait_until(
-                    now, message.window_start, message.window_end, settings.tz
+            prefs = _preferences(engine, message, preferences)
+            if not prefs.channel_on(message.channel):
+                _finish(
+                    engine,
+                    message.id,
+                    worker,
+                    status=OutboxStatus.FAILED,
+                    error_kind="opted_out",
+                    error=f"the recipient turned {message.channel.value} off",
                 )
+                report.failed += 1
+                continue
+            if message.channel is Channel.SMS and prefs.sms_window:
+                opens = rules.window_wait_until(now, *prefs.sms_window, settings.tz)
                 if opens is not None:
-                    _release(engine, message.id, next_at=opens)
+                    _release(engine, message.id, worker, next_at=opens)
                     report.deferred += 1
                     continue
+            if not _hand_over(engine, message.id, worker, clock):
+                continue  # our claim was taken back (a lease ran out); someone else has it
             provider = cache.get(message.channel) or cache.setdefault(
                 message.channel, providers(message.channel)
             )
             try:
-                result = provider.send(_outbound(message))
+                result = provider.send(_outbound(message, settings))
             except Exception as exc:  # a provider bug must not lose the message
                 result = SendResult(
                     Outcome.TRANSIENT,
                     getattr(provider, "name", "?"),
                     error=f"{type(exc).__name__}: {exc}",
                 )
-            _record(engine, message, result, clock, settings, report)
+            _record(engine, message, worker, result, clock, settings, report)
             if result.outcome is Outcome.CONFIG_ERROR:
                 blocked.add(message.channel)
                 report.config_errors[message.channel.value] = result.error or "configuration"
     return report
 
 
+def _preferences(
+    engine: Engine, message: OutboxMessage, cache: dict[tuple[str, int], Preferences]
+) -> Preferences:
+    key = (message.recipient_kind.value, message.recipient_id)
+    if key not in cache:
+        with transaction(engine) as session:
+            cache[key] = preferences_of(session, message.recipient_kind, message.recipient_id)
+    return cache[key]
+
+
 def _recover_lost_claims(engine: Engine, clock: Clock, lease_s: int) -> int:
+    """Claims older than the lease: never handed over → pending; handed over → unknown."""
     cutoff = clock.recorded_now() - timedelta(seconds=lease_s)
-    with transaction(engine, write=True) as session:
-        result = session.execute(
+    stale = OutboxMessage.claimed_at < cutoff
+    with write_connection(engine) as connection:
+        connection.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_at < cutoff)
+            .where(OutboxMessage.status == OutboxStatus.CLAIMED, stale)
+            .values(status=OutboxStatus.PENDING, claimed_at=None, claimed_by=None)
+        )
+        result = connection.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.SENDING, stale)
             .values(
                 status=OutboxStatus.UNKNOWN,
                 error_kind=Outcome.UNKNOWN.value,
-                last_error="claimed by a deliverer that stopped before recording the "
-                "outcome; it may have been sent: check the provider, then "
+                claimed_at=None,
+                claimed_by=None,
+                last_error="handed to the provider by a deliverer that stopped before "
+                "recording the answer; it may have been sent: check the provider, then "
                 "`mallctl notify retry ID` if it was not",
             )
         )
@@ -172,7 +211,7 @@ def _claim(
         rows = list(session.scalars(query))
         claimed_at = clock.recorded_now()
         for row in rows:
-            row.status = OutboxStatus.SENDING
+            row.status = OutboxStatus.CLAIMED
             row.claimed_at = claimed_at
             row.claimed_by = worker
         session.flush()
@@ -180,12 +219,31 @@ def _claim(
         return rows
 
 
-def _release(engine: Engine, message_id: int, *, next_at: datetime) -> None:
-    """Back to pending, not counted as an attempt (a window, a blocked channel)."""
-    with transaction(engine, write=True) as session:
-        session.execute(
+def _mine(message_id: int, worker: str, status: OutboxStatus) -> Any:
+    return (
+        (OutboxMessage.id == message_id)
+        & (OutboxMessage.claimed_by == worker)
+        & (OutboxMessage.status == status)
+    )
+
+
+def _hand_over(engine: Engine, message_id: int, worker: str, clock: Clock) -> bool:
+    """Committed before the send: from here on, a crash makes the row `unknown`."""
+    with write_connection(engine) as connection:
+        result = connection.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == message_id)
+            .where(_mine(message_id, worker, OutboxStatus.CLAIMED))
+            .values(status=OutboxStatus.SENDING, claimed_at=clock.recorded_now())
+        )
+        return result.rowcount == 1
+
+
+def _release(engine: Engine, message_id: int, worker: str, *, next_at: datetime) -> None:
+    """Back to pending, not counted as an attempt (a window, a blocked channel)."""
+    with write_connection(engine) as connection:
+        connection.execute(
+            update(OutboxMessage)
+            .where(_mine(message_id, worker, OutboxStatus.CLAIMED))
             .values(
                 status=OutboxStatus.PENDING,
                 next_attempt_at=next_at,
@@ -195,9 +253,33 @@ def _release(engine: Engine, message_id: int, *, next_at: datetime) -> None:
         )
 
 
+def _finish(
+    engine: Engine,
+    message_id: int,
+    worker: str,
+    *,
+    status: OutboxStatus,
+    error_kind: str,
+    error: str,
+) -> None:
+    with write_connection(engine) as connection:
+        connection.execute(
+            update(OutboxMessage)
+            .where(_mine(message_id, worker, OutboxStatus.CLAIMED))
+            .values(
+                status=status,
+                error_kind=error_kind,
+                last_error=error,
+                claimed_at=None,
+                claimed_by=None,
+            )
+        )
+
+
 def _record(
     engine: Engine,
     message: OutboxMessage,
+    worker: str,
     result: SendResult,
     clock: Clock,
     settings: Settings,
@@ -206,9 +288,10 @@ def _record(
     """Write the outcome of one send, in its own transaction, right after the send."""
     policy = settings.notifications
     now = clock.now()
+    attempts = message.attempts + 1
     state: dict[str, Any] = {
         "status": OutboxStatus.PENDING,
-        "attempts": message.attempts,
+        "attempts": attempts,
         "next_attempt_at": message.next_attempt_at,
         "sent_at": None,
         "provider": result.provider,
@@ -221,45 +304,57 @@ def _record(
         state |= {
             "status": OutboxStatus.SENT,
             "sent_at": clock.recorded_now(),
-            "attempts": message.attempts + 1,
             "last_error": None,
             "provider_message_id": result.provider_message_id,
         }
         report.sent += 1
     elif outcome is Outcome.UNKNOWN:
-        state |= {"status": OutboxStatus.UNKNOWN, "attempts": message.attempts + 1}
+        state["status"] = OutboxStatus.UNKNOWN
         report.unknown += 1
     elif outcome is Outcome.INVALID_RECIPIENT:
-        state |= {"status": OutboxStatus.FAILED, "attempts": message.attempts + 1}
+        state["status"] = OutboxStatus.FAILED
         report.failed += 1
-    elif outcome is Outcome.CONFIG_ERROR:
-        # Not the message's fault: it waits, uncounted, until the operator fixes it.
-        state["next_attempt_at"] = now + timedelta(seconds=policy.rate_limit_wait_s)
     elif outcome is Outcome.RATE_LIMITED:
+        # The provider's limit, not the message's fault: not counted as an attempt.
+        state["attempts"] = message.attempts
         wait = result.retry_after_s or policy.rate_limit_wait_s
         state["next_attempt_at"] = now + timedelta(seconds=wait)
         report.retry_scheduled += 1
+    elif attempts >= policy.max_attempts:  # TRANSIENT or CONFIG_ERROR, out of attempts
+        state |= {
+            "status": OutboxStatus.FAILED,
+            "last_error": f"gave up after {attempts} attempts: {result.error}",
+        }
+        report.failed += 1
+    elif outcome is Outcome.CONFIG_ERROR:
+        # Held for the operator to fix the set-up, retried later; after max_attempts
+        # it fails, so a broken template cannot hold a channel forever.
+        state["next_attempt_at"] = now + timedelta(seconds=policy.rate_limit_wait_s)
     else:  # TRANSIENT
-        attempts = message.attempts + 1
-        state["attempts"] = attempts
-        if attempts >= policy.max_attempts:
-            state |= {
-                "status": OutboxStatus.FAILED,
-                "last_error": f"gave up after {attempts} attempts: {result.error}",
-            }
-            report.failed += 1
-        else:
-            state["next_attempt_at"] = now + rules.retry_delay(attempts, policy.backoff_base_s)
-            report.retry_scheduled += 1
+        state["next_attempt_at"] = now + rules.retry_delay(attempts, policy.backoff_base_s)
+        report.retry_scheduled += 1
     with write_connection(engine) as connection:
-        connection.execute(_RECORD, {"message_id": message.id, **state})
+        written = connection.execute(
+            _RECORD, {"message_id": message.id, "worker": worker, **state}
+        ).rowcount
+    if written != 1:
+        logging.getLogger(__name__).warning(
+            "outbox message %s: outcome %s not recorded, the claim was taken back",
+            message.id,
+            outcome.value,
+        )
 
 
 _OUTBOX = OutboxMessage.__table__
-# One statement for every outcome, built once: the values are bound per message.
+# One statement for every outcome, built once: the values are bound per message, and
+# only this deliverer's `sending` row is touched.
 _RECORD = (
     update(_OUTBOX)
-    .where(_OUTBOX.c.id == bindparam("message_id"))
+    .where(
+        _OUTBOX.c.id == bindparam("message_id"),
+        _OUTBOX.c.claimed_by == bindparam("worker"),
+        _OUTBOX.c.status == OutboxStatus.SENDING.value,
+    )
     .values(
         {
             name: bindparam(name, type_=_OUTBOX.c[name].type)
@@ -279,11 +374,16 @@ _RECORD = (
 )
 
 
-def _outbound(row: OutboxMessage) -> OutboundMessage:
+def _outbound(row: OutboxMessage, settings: Settings) -> OutboundMessage:
+    # PUSH rows carry no address: the webhook URL (often holding a token) stays in the
+    # configuration, read at send time, and never lands in the outbox or its listings.
+    address = row.address
+    if row.channel is Channel.PUSH and not address:
+        address = settings.webhook.url or ""
     return OutboundMessage(
         id=row.id,
         channel=row.channel,
-        address=row.address,
+        address=address,
         subject=row.subject,
         body=row.body,
         event=row.event,

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from mallctl.config import Settings
 from mallctl.db import insert_if_absent
+from mallctl.errors import InvalidInput
 from mallctl.notifications import rules
 from mallctl.notifications.events import EVENTS
 from mallctl.notifications.models import (
@@ -42,6 +43,7 @@ class QueueReport:
     not_wanted: int = 0  # recipient's preferences: event unsubscribed or channel off
     no_address: list[str] = field(default_factory=list)
     no_template: list[str] = field(default_factory=list)
+    render_errors: list[str] = field(default_factory=list)
 
     def add(self, other: QueueReport) -> None:
         self.inbox += other.inbox
@@ -50,6 +52,7 @@ class QueueReport:
         self.not_wanted += other.not_wanted
         self.no_address += other.no_address
         self.no_template += other.no_template
+        self.render_errors += other.render_errors
 
     def view(self) -> dict[str, Any]:
         return {
@@ -58,8 +61,12 @@ class QueueReport:
             "already_queued": self.already_queued,
             "not_wanted": self.not_wanted,
             "no_address": self.no_address,
+            "render_errors": self.render_errors,
             "no_template": self.no_template,
         }
+
+
+ENTITY_KEY_LIMIT = 64  # notification.entity_key, outbox_message.entity_key
 
 
 def notify(
@@ -74,14 +81,24 @@ def notify(
     period: str | None = None,
     channels: Iterable[Channel] | None = None,
     locale: str | None = None,
+    strict: bool = False,
 ) -> QueueReport:
     """Queue `event` for `recipients`, in the caller's transaction.
 
-    `channels` defaults to the event's own (events.py); `period` (e.g. "2026-11") is for
-    events that rightly repeat for the same entity. Template variables are `mall`,
-    `recipient` (the recipient's name) and `payload`; an undefined one is an error.
+    `channels` defaults to the event's own (events.py). `period` (e.g. "2026-11") is
+    required for events that rightly repeat for the same entity (events.py `repeats`),
+    so a later occurrence is not mistaken for a re-run. Template variables are `mall`,
+    `recipient` (the recipient's name) and `payload`.
+
+    A template that does not render (an operator's edit using a variable the event does
+    not give) must not undo the caller's business change: the message is skipped and
+    named in `render_errors`, unless `strict` (a person sending by hand), which raises.
     """
     known = EVENTS.get(event)
+    if known is not None and known.repeats and period is None:
+        raise ValueError(f"{event} repeats for the same entity: notify() needs a period")
+    if entity is not None and len(entity[1]) > ENTITY_KEY_LIMIT:
+        raise ValueError(f"entity key {entity[1][:20]}… is longer than {ENTITY_KEY_LIMIT}")
     wanted_channels = (
         tuple(channels) if channels is not None else (known.channels if known else tuple(Channel))
     )
@@ -102,7 +119,13 @@ def notify(
             if template is None:
                 report.no_template.append(f"{event}/{channel.value}/{chosen_locale}")
                 continue
-            rendered = template_render(template, variables)
+            try:
+                rendered = template_render(template, variables)
+            except InvalidInput as exc:
+                if strict:
+                    raise
+                report.render_errors.append(exc.message)
+                continue
             subject, body = rendered["subject"], rendered["body"]
             key = rules.idempotency_key(
                 event=event,
@@ -136,7 +159,6 @@ def notify(
             if address is None:
                 report.no_address.append(f"{recipient.kind.value} {recipient.key} {channel.value}")
                 continue
-            window = prefs.sms_window if channel is Channel.SMS else None
             new = insert_if_absent(
                 session,
                 OutboxMessage,
@@ -161,8 +183,6 @@ def notify(
                         },
                         "variables": {k: str(v) for k, v in payload.items()},
                     },
-                    "window_start": window[0] if window else None,
-                    "window_end": window[1] if window else None,
                     "status": OutboxStatus.PENDING,
                     "attempts": 0,
                     "next_attempt_at": at,
@@ -204,4 +224,4 @@ def _address(channel: Channel, recipient: Recipient, settings: Settings) -> str 
         return recipient.phone
     if channel is Channel.EMAIL:
         return recipient.email
-    return settings.webhook.url or ""
+    return ""  # PUSH: the webhook URL is read from the configuration at send time

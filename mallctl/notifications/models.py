@@ -24,7 +24,8 @@ class RecipientKind(enum.StrEnum):
 
 class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
-    SENDING = "sending"  # claimed by a deliverer; a stale claim becomes UNKNOWN
+    CLAIMED = "claimed"  # taken by a deliverer, not yet handed to the provider
+    SENDING = "sending"  # handed to the provider; an outcome not recorded → UNKNOWN
     SENT = "sent"
     FAILED = "failed"
     UNKNOWN = "unknown"
@@ -99,9 +100,6 @@ class OutboxMessage(Base):
     sms_template_code: Mapped[str | None] = mapped_column(String(64))
     sms_params: Mapped[dict[str, str] | None] = mapped_column(JSON)
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    # SMS only in this window of mall time (HH:MM–HH:MM, may cross midnight).
-    window_start: Mapped[time | None] = mapped_column(Time)
-    window_end: Mapped[time | None] = mapped_column(Time)
     status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus, "outbox_status"))
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime]

@@ -89,12 +89,23 @@ class Preferences:
 
 
 def _row(session: Session, recipient: Recipient) -> NotificationPreference | None:
+    return _row_of(session, recipient.kind, recipient.id)
+
+
+def _row_of(
+    session: Session, kind: RecipientKind, recipient_id: int
+) -> NotificationPreference | None:
     return session.scalars(
         select(NotificationPreference).where(
-            NotificationPreference.recipient_kind == recipient.kind,
-            NotificationPreference.recipient_id == recipient.id,
+            NotificationPreference.recipient_kind == kind,
+            NotificationPreference.recipient_id == recipient_id,
         )
     ).one_or_none()
+
+
+def preferences_of(session: Session, kind: RecipientKind, recipient_id: int) -> Preferences:
+    """A recipient's preferences by kind and id, as they are now (delivery reads these)."""
+    return _of_row(_row_of(session, kind, recipient_id))
 
 
 def _of_row(row: NotificationPreference | None) -> Preferences:

@@ -32,9 +32,10 @@ def _at(day: date, moment: time, tz: ZoneInfo) -> datetime:
     """`day` at wall-clock `moment` in `tz`; a time skipped by DST moves to just after it."""
     naive = datetime.combine(day, moment)
     aware = naive.replace(tzinfo=tz)
-    if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive:
-        # In the spring-forward gap: the window opens when the clocks land after it.
-        aware = (naive + timedelta(hours=1)).replace(tzinfo=tz)
+    while aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive:
+        # In the spring-forward gap: the window opens at the first minute that exists.
+        naive += timedelta(minutes=1)
+        aware = naive.replace(tzinfo=tz)
     return aware.astimezone(UTC)
 
 
@@ -44,6 +45,12 @@ def window_wait_until(now: datetime, start: time, end: time, tz: ZoneInfo) -> da
     >>> tz = ZoneInfo("Asia/Shanghai")
     >>> window_wait_until(datetime(2026, 11, 24, 15, 0, tzinfo=UTC), time(9), time(21), tz)
     datetime.datetime(2026, 11, 25, 1, 0, tzinfo=datetime.timezone.utc)
+
+    On the day New York skips 02:00–03:00, a window opening at 02:30 opens at 03:00 EDT:
+
+    >>> ny = ZoneInfo("America/New_York")
+    >>> window_wait_until(datetime(2026, 3, 8, 6, 0, tzinfo=UTC), time(2, 30), time(8), ny)
+    datetime.datetime(2026, 3, 8, 7, 0, tzinfo=datetime.timezone.utc)
     """
     local = now.astimezone(tz)
     if in_window(local.time(), start, end):
@@ -63,14 +70,33 @@ def retry_delay(attempts: int, base_s: int) -> timedelta:
     return min(timedelta(seconds=base_s * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
+KEY_LIMIT = 255  # outbox_message.idempotency_key and notification.idempotency_key
+
+
 def idempotency_key(
     *, event: str, entity: tuple[str, str] | None, recipient: str, channel: str, period: str | None
 ) -> str:
     """The one key per (event, entity, recipient, channel[, period]) message.
 
+    Parts are escaped so that no two different messages share a key, and a key longer
+    than the column keeps a readable prefix and ends in a hash of the whole.
+
     >>> idempotency_key(event="bill.due_soon", entity=("bill", "B2026-11-0001"),
     ...                 recipient="tenant:7", channel="SMS", period=None)
-    'bill.due_soon|bill:B2026-11-0001|tenant:7|SMS|-'
+    'bill.due_soon|bill:B2026-11-0001|tenant:7|SMS|'
+    >>> len(idempotency_key(event="job.failed", entity=("job", "x" * 300), recipient="user:1",
+    ...                     channel="EMAIL", period="2026-11-24T10:00:00+00:00"))
+    255
     """
-    subject = f"{entity[0]}:{entity[1]}" if entity else "-"
-    return f"{event}|{subject}|{recipient}|{channel}|{period or '-'}"
+
+    def part(value: str) -> str:
+        return value.replace("%", "%25").replace("|", "%7C")
+
+    subject = f"{part(entity[0])}:{part(entity[1])}" if entity else ""
+    key = "|".join([part(event), subject, part(recipient), part(channel), part(period or "")])
+    if len(key) <= KEY_LIMIT:
+        return key
+    import hashlib
+
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+    return f"{key[: KEY_LIMIT - len(digest) - 1]}#{digest}"

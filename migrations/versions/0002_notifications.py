@@ -156,12 +156,11 @@ def upgrade() -> None:
         sa.Column("sms_template_code", sa.String(length=64), nullable=True),
         sa.Column("sms_params", sa.JSON(), nullable=True),
         sa.Column("data", sa.JSON(), nullable=True),
-        sa.Column("window_start", sa.Time(), nullable=True),
-        sa.Column("window_end", sa.Time(), nullable=True),
         sa.Column(
             "status",
             sa.Enum(
                 "pending",
+                "claimed",
                 "sending",
                 "sent",
                 "failed",

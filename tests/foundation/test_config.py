@@ -89,3 +89,12 @@ def test_unknown_setting_and_bad_zone_are_named(cli_nodb, isolated_env):
     _write(isolated_env / "mallctl.toml", 'timezone = "Mars/Olympus"\n')
     line = one_line_error(cli_nodb("config", "show", code=1).stderr)
     assert "'Mars/Olympus' is not a known time zone" in line
+
+
+def test_webhook_tokens_in_the_url_are_masked(cli_nodb, monkeypatch):
+    monkeypatch.setenv(
+        "MALLCTL_WEBHOOK__URL", "https://oapi.dingtalk.com/robot/send?access_token=SECRET123"
+    )
+    ran = cli_nodb("config", "show", "--json")
+    assert "SECRET123" not in ran.stdout
+    assert ran.json()["settings"]["webhook.url"] == "https://oapi.dingtalk.com/robot/send?********"

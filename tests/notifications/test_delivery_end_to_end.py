@@ -105,7 +105,7 @@ def test_sms_outcomes_end_in_the_right_outbox_state(
     if status == "sent":
         assert row["provider_message_id"] and ran.json()["sent"] == 1
     if error_kind == "config_error":
-        assert "SMS" in ran.json()["config_errors"] and row["attempts"] == 0
+        assert "SMS" in ran.json()["config_errors"] and row["attempts"] == 1
 
 
 def test_an_sms_that_times_out_is_unknown_and_not_sent_again(mall, monkeypatch):

@@ -175,12 +175,40 @@ def test_preferences_turn_channels_and_events_off(engine, settings, tenant):
     assert (report.inbox, report.outbox_ids, report.not_wanted) == (0, [], 1)
 
 
-def test_undefined_template_variable_is_named_and_nothing_is_queued(engine, settings, tenant):
-    with pytest.raises(InvalidInput, match="variable not given: amount"):
-        _queue(
-            engine, settings, tenant, payload={k: v for k, v in PAYLOAD.items() if k != "amount"}
+def test_a_template_that_does_not_render_is_named_and_skipped_not_fatal(engine, settings, tenant):
+    """An operator's broken template must not undo the business change that notifies."""
+    partial = {k: v for k, v in PAYLOAD.items() if k != "amount"}
+    report = _queue(engine, settings, tenant, payload=partial)
+    assert (report.inbox, report.outbox_ids) == (0, [])
+    assert report.render_errors and all("amount" in e for e in report.render_errors)
+    with (
+        pytest.raises(InvalidInput, match="variable not given: amount"),
+        transaction(engine, write=True) as s,
+    ):
+        notify(
+            s,
+            settings=settings,
+            event="bill.due_soon",
+            recipients=[tenant],
+            payload=partial,
+            at=NOW,
+            entity=("bill", "B1"),
+            strict=True,
         )
     assert _outbox(engine) == []
+
+
+def test_a_repeating_event_without_a_period_is_a_programming_error(engine, settings, tenant):
+    with pytest.raises(ValueError, match="needs a period"), transaction(engine, write=True) as s:
+        notify(
+            s,
+            settings=settings,
+            event="bill.overdue",
+            recipients=[tenant],
+            payload=PAYLOAD,
+            at=NOW,
+            entity=("bill", "B1"),
+        )
 
 
 def test_sent_messages_record_provider_and_id(engine, settings, tenant):
@@ -236,7 +264,7 @@ def test_each_outcome_ends_in_its_state(engine, settings, tenant, outcome, statu
     (row,) = _outbox(engine)
     assert (row.status, row.error_kind) == (status, outcome.value)
     if outcome is Outcome.CONFIG_ERROR:
-        assert report.config_errors == {"SMS": "config_error said so"} and row.attempts == 0
+        assert report.config_errors == {"SMS": "config_error said so"} and row.attempts == 1
     if outcome is Outcome.RATE_LIMITED:
         assert row.next_attempt_at == NOW + timedelta(
             seconds=settings.notifications.rate_limit_wait_s
@@ -289,22 +317,127 @@ def test_sms_waits_for_the_recipients_window_in_mall_time(
     assert report.sent == 1
 
 
-def test_a_crash_after_handing_over_is_not_resent_as_new(engine, settings, tenant):
-    """The deliverer dies after the provider accepted, before recording: the claim stays
-    `sending`; after the lease the next run marks it unknown and sends nothing."""
+def test_a_killed_deliverer_leaves_only_its_message_in_flight_unknown(
+    engine, db_url, settings, tenant, tmp_path
+):
+    """A real kill -9 while the provider holds one message: after the lease that one is
+    `unknown` (it may have gone out) and is not resent; the rest of the dead deliverer's
+    claim goes back to `pending` and is sent by the next run."""
+    import signal
+    import time as clock_time
+
+    from freezegun import freeze_time
+
+    from notifications.fakes import FakeAliyun
+
+    with transaction(engine, write=True) as s:
+        for n in range(3):
+            notify(
+                s,
+                settings=settings,
+                event="bill.due_soon",
+                recipients=[tenant],
+                payload=PAYLOAD,
+                at=NOW,
+                entity=("bill", f"B{n}"),
+                channels=[Channel.SMS],
+            )
+    with FakeAliyun(answer="hang") as server:
+        aliyun = server.settings()
+        env = {
+            **os.environ,
+            "MALLCTL_NOTIFICATIONS__SMS_PROVIDER": "aliyun",
+            "MALLCTL_ALIYUN__ENDPOINT": aliyun.endpoint,
+            "MALLCTL_ALIYUN__TIMEOUT_S": "60",
+            "MALLCTL_ALIYUN__ACCESS_KEY_ID": aliyun.access_key_id,
+            "MALLCTL_ALIYUN__ACCESS_KEY_SECRET": aliyun.access_key_secret.get_secret_value(),
+            "MALLCTL_ALIYUN__SIGN_NAME": aliyun.sign_name,
+        }
+        child = subprocess.Popen(
+            [sys.executable, "-m", "mallctl", "--db", db_url, "notify", "deliver"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = clock_time.monotonic() + 30
+        while not server.requests and clock_time.monotonic() < deadline:
+            clock_time.sleep(0.05)
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        assert len(server.requests) == 1
+        states = sorted(r.status.value for r in _outbox(engine))
+        assert states == ["claimed", "claimed", "sending"]
+
+        server.answer = "OK"
+        later = datetime.now(UTC) + timedelta(seconds=settings.notifications.claim_lease_s + 1)
+        aliyun_settings = settings.model_copy(
+            update={
+                "aliyun": aliyun,
+                "notifications": settings.notifications.model_copy(
+                    update={"sms_provider": "aliyun"}
+                ),
+            }
+        )
+        from mallctl.notifications.providers import build_provider
+
+        with freeze_time(later):
+            report = delivery.deliver(
+                engine,
+                settings=aliyun_settings,
+                clock=Clock(SHANGHAI, later),
+                providers=lambda channel: build_provider(channel, aliyun_settings),
+            )
+        assert (report.recovered_unknown, report.sent) == (1, 2)
+        assert len(server.requests) == 3  # the message in flight was not sent again
+    rows = _outbox(engine)
+    assert sorted(r.status.value for r in rows) == ["sent", "sent", "unknown"]
+    (lost,) = [r for r in rows if r.status is OutboxStatus.UNKNOWN]
+    assert "may have been sent" in lost.last_error
+
+
+def test_a_late_outcome_does_not_overwrite_a_recovered_row(engine, settings, tenant):
+    """A deliverer so slow that its lease ran out finds its row taken back: it records
+    nothing over what recovery decided."""
     _queue(engine, settings, tenant)
-    claimed = delivery._claim(engine, Clock(SHANGHAI, NOW), "dead-worker", 10, None, set())
-    assert len(claimed) == 1  # ... and here the process was killed
-    provider = Recording()
-    assert _deliver(engine, settings, provider).sent == 0  # within the lease: left alone
+    (claimed,) = delivery._claim(engine, Clock(SHANGHAI, NOW), "slow", 10, None, set())
+    assert delivery._hand_over(engine, claimed.id, "slow", Clock(SHANGHAI, NOW))
     later = datetime.now(UTC) + timedelta(seconds=settings.notifications.claim_lease_s + 1)
     from freezegun import freeze_time
 
     with freeze_time(later):
-        report = _deliver(engine, settings, provider, at=later)
+        assert (
+            delivery._recover_lost_claims(
+                engine, Clock(SHANGHAI, later), settings.notifications.claim_lease_s
+            )
+            == 1
+        )
+    report = delivery.DeliveryReport()
+    delivery._record(
+        engine,
+        claimed,
+        "slow",
+        SendResult(Outcome.SENT, "fake", "p-1"),
+        Clock(SHANGHAI, NOW),
+        settings,
+        report,
+    )
     (row,) = _outbox(engine)
-    assert (report.recovered_unknown, provider.sent, row.status) == (1, [], OutboxStatus.UNKNOWN)
-    assert "may have been sent" in row.last_error
+    assert row.status is OutboxStatus.UNKNOWN
+
+
+def test_a_message_whose_channel_was_turned_off_is_not_sent(engine, settings, tenant):
+    _queue(engine, settings, tenant)
+    with transaction(engine, write=True) as s:
+        preferences_set(s, recipient=tenant, at=NOW, actor=None, channels={Channel.SMS: False})
+    provider = Recording()
+    report = _deliver(engine, settings, provider)
+    (row,) = _outbox(engine)
+    assert (provider.sent, report.failed, row.status, row.error_kind) == (
+        [],
+        1,
+        OutboxStatus.FAILED,
+        "opted_out",
+    )
 
 
 def test_two_deliverers_at_once_send_every_message_exactly_once(

@@ -114,11 +114,14 @@ def test_retry_after_as_an_http_date():
     assert provider._retry_after("soon") is None
 
 
-def test_no_answer_after_sending_is_unknown():
+def test_no_answer_after_sending_is_retried_with_the_same_idempotency_key():
+    message = push()
     with FakeWebhook(answer="hang") as server:
-        result = WebhookProvider(server.settings()).send(push())
-        assert len(server.requests) == 1
-    assert result.outcome is Outcome.UNKNOWN
+        result = WebhookProvider(server.settings()).send(message)
+        (request,) = server.requests
+    assert result.outcome is Outcome.TRANSIENT
+    assert "Idempotency-Key" in result.error
+    assert request.headers["idempotency-key"] == message.idempotency_key
 
 
 def test_a_closed_port_is_transient():

@@ -86,7 +86,16 @@ class WebhookProvider:
                 "POST", url, headers=headers, content=body, timeout_s=self.settings.timeout_s
             )
         except httpx.TransportError as exc:
-            return transport_failure(self.name, exc, url)
+            failure = transport_failure(self.name, exc, url)
+            if failure.outcome is Outcome.UNKNOWN:
+                # providers.md: webhook timeouts retry. That is safe here, unlike SMS:
+                # every POST carries the Idempotency-Key, so a receiver drops a repeat.
+                return SendResult(
+                    Outcome.TRANSIENT,
+                    self.name,
+                    error=f"{failure.error} (retried with the same Idempotency-Key)",
+                )
+            return failure
         return self._classify(response, message)
 
     def _classify(self, response: httpx.Response, message: OutboundMessage) -> SendResult:
