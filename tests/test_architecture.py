@@ -44,6 +44,7 @@ BUSINESS = frozenset(
         "cli",
         "demo",
         "leasing",
+        "flows",
     }
 )
 # Neither layer: the package root (`__version__`), the entry point of `python -m mallctl`,
@@ -78,6 +79,16 @@ RULES = [
         why="directory imports no other business area (everything else builds on it)",
         applies_to=frozenset({"directory"}),
         forbidden=BUSINESS - {"directory"},
+    ),
+    Rule(
+        why="flows sit above the areas they join: no area imports a flow",
+        applies_to=BUSINESS - {"flows", "cli", "demo", "scheduler"},
+        forbidden=frozenset({"flows"}),
+    ),
+    Rule(
+        why="contracts and requests build on directory and notifications, not on each other",
+        applies_to=frozenset({"contracts", "tenant_requests"}),
+        forbidden=BUSINESS - {"directory", "notifications", "contracts", "tenant_requests"},
     ),
     Rule(
         why="notifications build on the directory only (every other area sends through them)",
