@@ -11,18 +11,31 @@ import random
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
 from mallctl import migrate
 from mallctl.context import AppContext
+from mallctl.contracts import service as contracts_service
+from mallctl.contracts.models import Contract
+from mallctl.contracts.schemas import ContractDraft
 from mallctl.db import describe_url
 from mallctl.directory import service
 from mallctl.directory.models import Role
 from mallctl.directory.schemas import ShopDraft, TenantDraft, UserDraft
+from mallctl.directory.selectors import user_get
 from mallctl.errors import Refused
+from mallctl.flows import contracts as contract_flows
+from mallctl.notifications.delivery import deliver, provider_factory
 from mallctl.notifications.templates import templates_install_defaults
+from mallctl.tenant_requests import service as requests_service
+from mallctl.tenant_requests.models import RequestType
+from mallctl.tenant_requests.schemas import RequestDraft
 
 FLOORS = [("B1", "地下一层"), ("L1", "一楼"), ("L2", "二楼"), ("L3", "三楼")]
 CATEGORIES = {
@@ -135,6 +148,15 @@ def demo_run(
             service.tenant_create(session, draft=draft, at=now, actor=actor)
         counts["tenants"] = len(tenants)
         counts["notification templates"] = templates_install_defaults(session, at=now)["added"]
+        counts.update(_leases(session, app, rng, shops, tenants))
+        counts.update(_requests(session, app, rng, shops, tenants))
+    delivered = deliver(
+        app.engine(),
+        settings=app.settings,
+        clock=app.clock,
+        providers=provider_factory(app.settings),
+    )
+    counts["messages sent (log provider)"] = delivered.sent
     report(
         f"built {counts['shops']} shops, {counts['tenants']} tenants and "
         f"{counts['staff users']} staff users"
@@ -156,9 +178,155 @@ def demo_run(
         "next_steps": [
             f"try: mallctl --db {db} shop list --floor L1",
             f"     mallctl --db {db} tenant list",
-            f"     mallctl --db {db} audit list --entity user",
+            f"     mallctl --db {db} contract list --status PENDING_REVIEW",
+            f"     mallctl --db {db} contract stats",
+            f"     mallctl --db {db} request list",
+            f"     mallctl --db {db} notify outbox --limit 5",
         ],
     }
+
+
+def _leases(
+    session: Session,
+    app: AppContext,
+    rng: random.Random,
+    shops: list[ShopDraft],
+    tenants: list[TenantDraft],
+) -> dict[str, int]:
+    """A contract for most tenants, driven through the real workflow, ending in every
+    state: most APPROVED, some still DRAFT or PENDING_REVIEW, one REJECTED, a few that
+    have ended (EXPIRED) and one TERMINATED early."""
+    today, now = app.clock.today(), app.clock.recorded_now()
+    operator = user_get(session, "liu.ops")
+    reviewer = user_get(session, "wang.review")
+    admin = user_get(session, "admin")
+    plans = ["draft"] * 2 + ["pending"] * 2 + ["rejected"] + ["expired"] * 3 + ["terminated"]
+    counts: dict[str, int] = {}
+    for index, (shop, tenant) in enumerate(zip(shops, tenants, strict=False)):
+        plan = plans[index] if index < len(plans) else "approved"
+        months_ago = rng.randrange(2, 30) if plan != "expired" else rng.randrange(26, 40)
+        start = (today.replace(day=1) - timedelta(days=months_ago * 30.4)).replace(day=1)
+        end = date(
+            start.year + (2 if plan == "expired" else rng.choice((3, 5))), start.month, 1
+        ) - timedelta(days=1)
+        rate = Decimal(rng.randrange(120, 480))
+        rent = (rate * shop.area).quantize(Decimal("1"))
+        draft = ContractDraft(
+            shop=shop.code,
+            tenant=tenant.code,
+            start_date=start,
+            end_date=end,
+            rent=rent,
+            rent_escalation=Decimal("0.03") if rng.random() < 0.5 else Decimal(0),
+            management_fee=Decimal(25),
+            deposit=rent * 3,
+            due_day=rng.choice((1, 5, 10)),
+            grace_days=5,
+            late_fee_rate=Decimal("0.0005"),
+            turnover_rate=Decimal("0.08") if shop.category == "餐饮" else None,
+            free_rent_until=start + timedelta(days=29) if rng.random() < 0.3 else None,
+        )
+        contract = contracts_service.contract_create(
+            session, draft=draft, today=today, at=now, actor=operator.username
+        )
+        if plan != "draft":
+            contract_flows.contract_submit(
+                session, settings=app.settings, contract=contract, actor=operator.username, at=now
+            )
+        if plan == "rejected":
+            contract_flows.contract_reject(
+                session,
+                settings=app.settings,
+                number=contract.number,
+                reviewer=reviewer,
+                at=now,
+                reason="租金低于同层指导价，请重新报价",
+            )
+        elif plan not in ("draft", "pending"):
+            contract_flows.contract_approve(
+                session,
+                settings=app.settings,
+                number=contract.number,
+                reviewer=reviewer,
+                at=now,
+                comment="同意",
+            )
+        if plan == "terminated":
+            contracts_service.contract_terminate(
+                session,
+                contract=contract,
+                on=today - timedelta(days=10),
+                reason="商户经营调整，提前撤场",
+                actor=admin,
+                at=now,
+            )
+    contract_flows.contracts_expire(
+        session, settings=app.settings, today=today, at=now, dry_run=False
+    )
+    for status, number in session.execute(
+        select(Contract.status, func.count()).group_by(Contract.status)
+    ):
+        counts[f"contracts {status.value}"] = number
+    return dict(sorted(counts.items()))
+
+
+def _requests(
+    session: Session,
+    app: AppContext,
+    rng: random.Random,
+    shops: list[ShopDraft],
+    tenants: list[TenantDraft],
+) -> dict[str, int]:
+    """A handful of tenant requests, one in each state."""
+    now = app.clock.recorded_now()
+    reviewer, operator = user_get(session, "li.review"), user_get(session, "sun.ops")
+    wishes = [
+        (RequestType.RENOVATION, "店面重新装修", "approve", "start"),
+        (RequestType.SIGNAGE, "门头招牌更换", "approve", "start", "complete"),
+        (RequestType.EXTENDED_HOURS, "周末延长营业至23:00", "reject"),
+        (RequestType.EVENT, "店庆促销活动", "cancel"),
+        (RequestType.MAINTENANCE, "空调漏水维修", None),
+    ]
+    for (kind, title, *steps), shop, tenant in zip(wishes, shops[::7], tenants[::7], strict=False):
+        outcome = requests_service.request_create(
+            session,
+            draft=RequestDraft(tenant=tenant.code, shop=shop.code, type=kind, title=title),
+            settings=app.settings,
+            at=now,
+            actor=operator,
+        )
+        for step in steps:
+            if step == "approve":
+                requests_service.request_approve(
+                    session,
+                    request=outcome.request,
+                    settings=app.settings,
+                    at=now,
+                    actor=reviewer,
+                    comment="同意，请注意施工安全",
+                )
+            elif step == "reject":
+                requests_service.request_reject(
+                    session,
+                    request=outcome.request,
+                    settings=app.settings,
+                    at=now,
+                    actor=reviewer,
+                    comment="商场统一营业时间，不予延长",
+                )
+            elif step == "cancel":
+                requests_service.request_cancel(
+                    session, request=outcome.request, settings=app.settings, at=now, actor=operator
+                )
+            elif step == "start":
+                requests_service.request_start(
+                    session, request=outcome.request, settings=app.settings, at=now, actor=operator
+                )
+            elif step == "complete":
+                requests_service.request_complete(
+                    session, request=outcome.request, settings=app.settings, at=now, actor=operator
+                )
+    return {"tenant requests": len(wishes)}
 
 
 def _require_empty(engine: Any) -> None:
