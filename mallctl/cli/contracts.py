@@ -107,8 +107,8 @@ def contract_view(session: Session, contract: Contract, *, history: bool = False
         "deposit": contract.deposit,
         "due_day": contract.due_day,
         "grace_days": contract.grace_days,
-        "late_fee_rate": contract.late_fee_rate,
-        "turnover_rate": contract.turnover_rate,
+        "late_fee_rate": _rate(contract.late_fee_rate),
+        "turnover_rate": _rate(contract.turnover_rate),
         "free_rent_until": contract.free_rent_until,
         "submitted_by": contract.submitted_by,
         "submitted_at": contract.submitted_at,
@@ -150,6 +150,11 @@ def _charge_view(term: ChargeTerm) -> dict[str, Any]:
 
 
 _CENT = Decimal("0.01")
+
+
+def _rate(value: Decimal | None) -> Decimal | None:
+    """A stored rate without the column's trailing zeros: 0.000500 → 0.0005, as entered."""
+    return None if value is None else value.normalize()
 
 
 def _human(view: dict[str, Any]) -> Any:

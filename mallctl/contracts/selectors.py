@@ -132,19 +132,21 @@ def contract_stats(session: Session, *, today: date) -> dict[str, Any]:
             select(Contract).options(selectinload(Contract.charges)).where(in_force_on(today))
         )
     )
+    by_shop = {s.id: s for s in shops}
+    in_force = [c for c in in_force if c.shop_id in by_shop]  # an inactive shop is not counted
     leased = {c.shop_id for c in in_force}
     total_area = sum((s.area for s in shops), Decimal(0))
     leased_area = sum((s.area for s in shops if s.id in leased), Decimal(0))
-    by_shop = {s.id: s for s in shops}
     rents = [
-        (monthly_rent(c, by_shop[c.shop_id], today), by_shop[c.shop_id].area)
-        for c in in_force
-        if c.shop_id in by_shop
+        (monthly_rent(c, by_shop[c.shop_id], today), by_shop[c.shop_id].area) for c in in_force
     ]
     rent_total = sum((r for r, _ in rents if r is not None), Decimal(0))
     rent_area = sum((a for r, a in rents if r is not None), Decimal(0))
+    # Expiring: APPROVED and ending within N days, as `contract renewals` and `contract list
+    # --expiring-within` count them (a TERMINATED contract ends early; it is not up for renewal).
+    approved = [c for c in in_force if c.status is ContractStatus.APPROVED]
     expiring = {
-        f"within_{days}_days": sum(1 for c in in_force if c.end_date <= today + timedelta(days))
+        f"within_{days}_days": sum(1 for c in approved if c.end_date <= today + timedelta(days))
         for days in (30, 60, 90)
     }
     return {

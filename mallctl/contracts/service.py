@@ -261,9 +261,9 @@ def contract_submit(session: Session, *, contract: Contract, at: datetime, actor
         raise InvalidInput(f"contract {contract.number} has no RENT term with a positive amount")
     for term in contract.charges:
         _check_term_range(contract, term)
-    clash = overlapping_leases(
-        session, contract, {ContractStatus.PENDING_REVIEW, ContractStatus.APPROVED}
-    )
+    # PENDING_REVIEW or APPROVED, and the days a TERMINATED or EXPIRED lease held the shop:
+    # the same leases approval refuses to overlap, so a submit that passes can be approved.
+    clash = overlapping_leases(session, contract, {ContractStatus.PENDING_REVIEW, *SIGNED})
     if clash:
         raise Refused(_clash_message(session, contract, clash[0]))
     contract.status = target
@@ -297,8 +297,11 @@ def _decided(contract: Contract, action: str) -> None:
         )
 
 
+_GERUND = {"approve": "approving", "reject": "rejecting"}
+
+
 def _reviewer(contract: Contract, user: User, action: str) -> None:
-    user_require_role(user, *REVIEWERS, action=f"{action} a contract")
+    user_require_role(user, *REVIEWERS, action=f"{_GERUND[action]} a contract")
     if contract.submitted_by == user.username:
         raise Refused(
             f"{user.username} submitted contract {contract.number} and cannot "
@@ -437,11 +440,26 @@ def contract_renew(
     for term in contract.charges:
         if term.end_date is not None and term.end_date < contract.end_date:
             continue  # a step that ended before the old contract did
-        amount = rent if rent is not None and term.fee_type is FeeType.RENT else term.amount
+        if rent is not None and term.fee_type is FeeType.RENT:
+            continue  # --rent: one RENT term below replaces the old contract's steps
         new.charges.append(
             ChargeTerm(
-                fee_type=term.fee_type, basis=term.basis, amount=amount, escalation=term.escalation
+                fee_type=term.fee_type,
+                basis=term.basis,
+                amount=term.amount,
+                escalation=term.escalation,
             )
+        )
+    if rent is not None:
+        last = rent_term(contract, contract.end_date)
+        new.charges.insert(
+            0,
+            ChargeTerm(
+                fee_type=FeeType.RENT,
+                basis=Basis.FIXED,
+                amount=rent,
+                escalation=last.escalation if last is not None else Decimal(0),
+            ),
         )
     session.add(new)
     session.flush()

@@ -1,6 +1,7 @@
 """Contract transitions with their side effects, each in the caller's transaction:
 
-- submit → contract.submitted to active reviewers and admins (not the submitter);
+- submit → contract.submitted to active reviewers and admins (not the submitter), the
+  overlap check under the shop's row lock;
 - approve → the DEPOSIT bill (the billing seam below) and contract.approved to the tenant
   and the submitter;
 - reject → contract.rejected to the submitter;
@@ -60,9 +61,19 @@ def _user(session: Session, username: str | None) -> list[Recipient]:
     return [Recipient.of(user)] if user is not None and user.active else []
 
 
+def lock_shop(session: Session, contract: Contract) -> None:
+    """Lock the contract's shop row (SELECT … FOR UPDATE on PostgreSQL; SQLite's write
+    transaction already holds the database lock), so that the overlap checks of submit
+    and approve for one shop run one after the other and each sees what the other
+    committed. Always taken after the contract's own row lock: no lock cycles."""
+    session.execute(select(Shop.id).where(Shop.id == contract.shop_id).with_for_update())
+
+
 def contract_submit(
     session: Session, *, settings: Settings, contract: Contract, actor: str, at: datetime
 ) -> FlowResult:
+    """Submit under the shop's lock (the caller holds the contract's row lock)."""
+    lock_shop(session, contract)
     service.contract_submit(session, contract=contract, at=at, actor=actor)
     reviewers = [
         Recipient.of(u)
@@ -94,7 +105,7 @@ def contract_approve(
     """Approve under lock: the contract row, then its shop's row (so two overlapping
     contracts of one shop are approved one after the other, never both)."""
     contract = selectors.contract_get(session, number, for_update=True)
-    session.execute(select(Shop.id).where(Shop.id == contract.shop_id).with_for_update())
+    lock_shop(session, contract)
     service.contract_approve(session, contract=contract, reviewer=reviewer, at=at, comment=comment)
     deposit = deposit_bill_create(session, contract=contract, at=at)
     queued = notify(
