@@ -118,6 +118,17 @@ def transaction(engine: Engine, *, write: bool = False) -> Iterator[Session]:
         yield session
 
 
+def serialize(session: Session, name: str) -> None:
+    """Make transactions that call this with the same `name` run one after another, until
+    each commits: a transaction-scoped advisory lock on PostgreSQL; on SQLite the write
+    transaction's lock (BEGIN IMMEDIATE) already does it. For "read the highest number,
+    write the next one" steps such as contract numbers."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy import func, select
+
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtext(name))))
+
+
 @contextmanager
 def write_connection(engine: Engine) -> Iterator[Any]:
     """A Core connection in one write transaction: for jobs that record many small

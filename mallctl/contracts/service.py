@@ -19,6 +19,7 @@ from mallctl.contracts import rules
 from mallctl.contracts.models import Basis, ChargeTerm, Contract, ContractStatus, FeeType
 from mallctl.contracts.schemas import ChargeDraft, ContractDraft
 from mallctl.contracts.selectors import SIGNED, overlapping_leases, rent_term
+from mallctl.db import serialize
 from mallctl.directory.models import Role, Shop, User
 from mallctl.directory.selectors import shop_get, tenant_get, user_require_role
 from mallctl.errors import AlreadyExists, InvalidInput, Refused
@@ -52,7 +53,9 @@ def _audit(
 
 
 def next_number(session: Session, *, year: int) -> str:
-    """C2026-0001, C2026-0002 …: one more than the highest number of the year."""
+    """C2026-0001, C2026-0002 …: one more than the highest number of the year. Two
+    creates at once take turns here, so they never pick the same number."""
+    serialize(session, "mallctl.contract.number")
     prefix = f"C{year}-"
     numbers = session.scalars(select(Contract.number).where(Contract.number.like(f"{prefix}%")))
     highest = max((int(n[len(prefix) :]) for n in numbers if n[len(prefix) :].isdigit()), default=0)

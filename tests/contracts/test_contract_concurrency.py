@@ -137,3 +137,53 @@ def test_two_overlapping_leases_submitted_at_once(mall: Cli, db_url: str):
             mall.json("contract", "show", n)["status"] for n in (a["number"], b["number"])
         )
         assert statuses == ["DRAFT", "PENDING_REVIEW"]
+
+
+def test_creates_at_once_get_different_numbers(db_url):
+    """Generated numbers: concurrent creates take turns reading the highest number."""
+    import subprocess
+    import sys
+
+    from conftest import Cli
+
+    cli = Cli(db_url)
+    cli("user", "add", "liu", "--name", "刘洋", "--role", "operator")
+    cli("tenant", "add", "T001", "--name", "星巴克咖啡")
+    for n in range(4):
+        cli("shop", "add", f"L1-{n:03d}", "--name", f"一楼{n}号铺", "--area", "100")
+    runs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "mallctl",
+                "--db",
+                db_url,
+                "--as-of",
+                "2026-11-24",
+                "contract",
+                "create",
+                "--shop",
+                f"L1-{n:03d}",
+                "--tenant",
+                "T001",
+                "--start",
+                "2027-01-01",
+                "--end",
+                "2027-12-31",
+                "--rent",
+                "10000",
+                "--by",
+                "liu",
+                "--json",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(4)
+    ]
+    results = [run.communicate(timeout=60) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0, 0], results
+    numbers = sorted(c["number"] for c in cli.json("contract", "list"))
+    assert numbers == ["C2026-0001", "C2026-0002", "C2026-0003", "C2026-0004"]
