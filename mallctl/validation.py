@@ -15,13 +15,14 @@ def describe(exc: ValidationError) -> list[str]:
     """One readable phrase per error: `area: must be greater than 0`."""
     phrases = []
     for err in exc.errors():
-        where = ".".join(str(part) for part in err["loc"]) or "value"
+        where = ".".join(str(part) for part in err["loc"])
         message = err["msg"].removeprefix("Value error, ")
         if err["type"] == "missing":
             message = "is required"
         elif err["type"] == "extra_forbidden":
             message = "is not a known field"
-        phrases.append(f"{where}: {message}")
+        # A check of the whole input (end after start) names its fields itself.
+        phrases.append(f"{where}: {message}" if where else message)
     return phrases
 
 
