@@ -31,6 +31,7 @@ from mallctl.directory.schemas import ShopDraft, TenantDraft, UserDraft
 from mallctl.directory.selectors import user_get
 from mallctl.errors import Refused
 from mallctl.flows import contracts as contract_flows
+from mallctl.flows import requests as request_flows
 from mallctl.notifications.delivery import deliver, provider_factory
 from mallctl.notifications.templates import templates_install_defaults
 from mallctl.tenant_requests import service as requests_service
@@ -270,6 +271,16 @@ def _leases(
     return dict(sorted(counts.items()))
 
 
+STEPS = {
+    "approve": requests_service.request_approve,
+    "reject": requests_service.request_reject,
+    "cancel": requests_service.request_cancel,
+    "start": requests_service.request_start,
+    "complete": requests_service.request_complete,
+}
+COMMENTS = {"approve": "同意，请注意施工安全", "reject": "商场统一营业时间，不予延长"}
+
+
 def _requests(
     session: Session,
     app: AppContext,
@@ -285,10 +296,11 @@ def _requests(
         (RequestType.SIGNAGE, "门头招牌更换", "approve", "start", "complete"),
         (RequestType.EXTENDED_HOURS, "周末延长营业至23:00", "reject"),
         (RequestType.EVENT, "店庆促销活动", "cancel"),
-        (RequestType.MAINTENANCE, "空调漏水维修", None),
+        (RequestType.MAINTENANCE, "空调漏水维修"),
+        (RequestType.OTHER, "中庭快闪展位申请", "approve"),
     ]
     for (kind, title, *steps), shop, tenant in zip(wishes, shops[::7], tenants[::7], strict=False):
-        outcome = requests_service.request_create(
+        outcome = request_flows.request_create(
             session,
             draft=RequestDraft(tenant=tenant.code, shop=shop.code, type=kind, title=title),
             settings=app.settings,
@@ -296,36 +308,16 @@ def _requests(
             actor=operator,
         )
         for step in steps:
-            if step == "approve":
-                requests_service.request_approve(
-                    session,
-                    request=outcome.request,
-                    settings=app.settings,
-                    at=now,
-                    actor=reviewer,
-                    comment="同意，请注意施工安全",
-                )
-            elif step == "reject":
-                requests_service.request_reject(
-                    session,
-                    request=outcome.request,
-                    settings=app.settings,
-                    at=now,
-                    actor=reviewer,
-                    comment="商场统一营业时间，不予延长",
-                )
-            elif step == "cancel":
-                requests_service.request_cancel(
-                    session, request=outcome.request, settings=app.settings, at=now, actor=operator
-                )
-            elif step == "start":
-                requests_service.request_start(
-                    session, request=outcome.request, settings=app.settings, at=now, actor=operator
-                )
-            elif step == "complete":
-                requests_service.request_complete(
-                    session, request=outcome.request, settings=app.settings, at=now, actor=operator
-                )
+            decider = reviewer if step in ("approve", "reject") else operator
+            request_flows.request_step(
+                session,
+                STEPS[step],
+                request=outcome.request,
+                settings=app.settings,
+                at=now,
+                actor=decider,
+                comment=COMMENTS.get(step),
+            )
     return {"tenant requests": len(wishes)}
 
 

@@ -14,10 +14,11 @@ from mallctl.cli.options import AsOfOpt, ByOpt, JsonOpt, actor, use
 from mallctl.cli.output import Messages, emit, table
 from mallctl.context import AppContext
 from mallctl.directory import selectors as directory
+from mallctl.flows import requests as flows
 from mallctl.tenant_requests import selectors, service
 from mallctl.tenant_requests.rules import RequestStatus, RequestType
 from mallctl.tenant_requests.schemas import RequestDraft, RequestView
-from mallctl.tenant_requests.service import ENTITY, RequestOutcome
+from mallctl.tenant_requests.service import ENTITY
 from mallctl.validation import parse_draft
 
 request_app = typer.Typer(
@@ -103,7 +104,7 @@ def create(
     )
     with app.transaction(write=True) as session:
         name = actor(app, session)
-        outcome = service.request_create(
+        outcome = flows.request_create(
             session,
             draft=draft,
             settings=app.settings,
@@ -252,8 +253,9 @@ def _step(
     messages = Messages(quiet=app.quiet)
     with app.transaction(write=True) as session:
         acting = directory.user_acting(session, app.actor_name)
-        outcome: RequestOutcome = step(
+        outcome = flows.request_step(
             session,
+            step,
             request=selectors.request_get(session, number, for_update=True),
             settings=app.settings,
             at=app.clock.recorded_now(),

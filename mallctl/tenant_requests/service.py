@@ -7,7 +7,6 @@ audit record and its messages commit together. Services flush, never commit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -21,11 +20,8 @@ from mallctl.directory.selectors import (
     shop_get,
     tenant_get,
     user_require_role,
-    users_with_roles,
 )
 from mallctl.errors import AlreadyExists, InvalidInput, Refused
-from mallctl.notifications.hub import QueueReport, notify
-from mallctl.notifications.preferences import Recipient
 from mallctl.tenant_requests import rules
 from mallctl.tenant_requests.models import TenantRequest
 from mallctl.tenant_requests.rules import Action, RequestStatus
@@ -39,18 +35,10 @@ REVIEWERS = (Role.REVIEWER, Role.ADMIN)
 NUMBER_ATTEMPTS = 5
 
 
-@dataclass
-class RequestOutcome:
-    """A request after a write, and what the write queued (delivered after the commit)."""
-
-    request: TenantRequest
-    queued: QueueReport
-
-
 def request_create(
     session: Session, *, draft: RequestDraft, settings: Settings, at: datetime, actor: User | None
-) -> RequestOutcome:
-    """Submit a request: it starts SUBMITTED, and reviewers and admins are told."""
+) -> TenantRequest:
+    """Submit a request: it starts SUBMITTED (flows/requests.py tells the reviewers)."""
     rules.check_dates(draft.start_date, draft.end_date)
     tenant = tenant_get(session, draft.tenant)
     if not tenant.active:
@@ -88,22 +76,7 @@ def request_create(
         to_state=RequestStatus.SUBMITTED.value,
         details={"type": request.type.value, "tenant": tenant.code, "shop": shop.code},
     )
-    reviewers = users_with_roles(session, set(REVIEWERS))
-    queued = notify(
-        session,
-        settings=settings,
-        event="request.submitted",
-        recipients=[Recipient.of(user) for user in reviewers],
-        payload={
-            "request": request.number,
-            "tenant": tenant.name,
-            "shop": shop.code,
-            "title": request.title,
-        },
-        at=at,
-        entity=(ENTITY, request.number),
-    )
-    return RequestOutcome(request, queued)
+    return request
 
 
 def _refuse_taken(session: Session, number: str) -> None:
@@ -136,7 +109,7 @@ def request_approve(
     at: datetime,
     actor: User,
     comment: str | None = None,
-) -> RequestOutcome:
+) -> TenantRequest:
     """SUBMITTED → APPROVED, by a reviewer or admin; the tenant is told."""
     return _transition(session, request, Action.APPROVE, settings, at, actor, comment)
 
@@ -149,7 +122,7 @@ def request_reject(
     at: datetime,
     actor: User,
     comment: str | None,
-) -> RequestOutcome:
+) -> TenantRequest:
     """SUBMITTED → REJECTED, by a reviewer or admin, with a reason; the tenant is told."""
     return _transition(session, request, Action.REJECT, settings, at, actor, comment)
 
@@ -162,7 +135,7 @@ def request_cancel(
     at: datetime,
     actor: User,
     comment: str | None = None,
-) -> RequestOutcome:
+) -> TenantRequest:
     """SUBMITTED → CANCELLED: withdrawn before a decision."""
     return _transition(session, request, Action.CANCEL, settings, at, actor, comment)
 
@@ -175,7 +148,7 @@ def request_start(
     at: datetime,
     actor: User,
     comment: str | None = None,
-) -> RequestOutcome:
+) -> TenantRequest:
     """APPROVED → IN_PROGRESS: the work (or the event) has begun."""
     return _transition(session, request, Action.START, settings, at, actor, comment)
 
@@ -188,7 +161,7 @@ def request_complete(
     at: datetime,
     actor: User,
     comment: str | None = None,
-) -> RequestOutcome:
+) -> TenantRequest:
     """IN_PROGRESS → COMPLETED."""
     return _transition(session, request, Action.COMPLETE, settings, at, actor, comment)
 
@@ -201,7 +174,7 @@ def _transition(
     at: datetime,
     actor: User,
     comment: str | None,
-) -> RequestOutcome:
+) -> TenantRequest:
     comment = (comment.strip() or None) if comment else None
     before = request.status
     after = rules.next_status(request.number, before, action)
@@ -235,20 +208,4 @@ def _transition(
         to_state=after.value,
         comment=comment,
     )
-    queued = QueueReport()
-    if rules.is_decision(action):
-        queued = notify(
-            session,
-            settings=settings,
-            event="request.decided",
-            recipients=[Recipient.of(request.tenant)],
-            payload={
-                "request": request.number,
-                "title": request.title,
-                "decision": rules.decision_word(after, settings.notifications.locale),
-                "comment": comment or "",
-            },
-            at=at,
-            entity=(ENTITY, request.number),
-        )
-    return RequestOutcome(request, queued)
+    return request
