@@ -208,6 +208,28 @@ def _human(view: dict[str, Any]) -> Any:
     return show
 
 
+# Draft fields as the options that set them, for error messages.
+OPTION_NAMES = {
+    "start_date": "--start",
+    "end_date": "--end",
+    "rent": "--rent",
+    "rent_escalation": "--escalation",
+    "management_fee": "--management-fee",
+    "fee_basis": "--fee-basis",
+    "deposit": "--deposit",
+    "due_day": "--due-day",
+    "grace_days": "--grace-days",
+    "late_fee_rate": "--late-fee-rate",
+    "turnover_rate": "--turnover-rate",
+    "free_rent_until": "--free-rent-until",
+    "number": "--number",
+    "amount": "--amount",
+    "escalation": "--escalation",
+    "fee_type": "--type",
+    "basis": "--basis",
+}
+
+
 def _draft_fields(
     *,
     shop: str | None,
@@ -291,7 +313,7 @@ def create(
         late_fee_rate=late_fee_rate,
         grace_days=grace_days,
     )
-    draft = parse_draft(ContractDraft, {**fields, "number": number})
+    draft = parse_draft(ContractDraft, {**fields, "number": number}, names=OPTION_NAMES)
     with app.transaction(write=True) as session:
         contract = service.contract_create(
             session,
@@ -367,7 +389,9 @@ def update(
             "free_rent_until": contract.free_rent_until,
         }
         draft = parse_draft(
-            ContractDraft, {**{k: v for k, v in current.items() if v is not None}, **fields}
+            ContractDraft,
+            {**{k: v for k, v in current.items() if v is not None}, **fields},
+            names=OPTION_NAMES,
         )
         changes = {k: getattr(draft, k) for k in fields}
         service.contract_update(
@@ -419,6 +443,7 @@ def charge_add(
             }.items()
             if v is not None
         },
+        names={**OPTION_NAMES, "start_date": "--from", "end_date": "--to"},
     )
     with app.transaction(write=True) as session:
         contract = selectors.contract_get(session, number, for_update=True)

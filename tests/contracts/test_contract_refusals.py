@@ -36,15 +36,15 @@ def seeded(mall: Cli) -> Cli:
         (("--start", "2026-06-01", "--end", "2026-06-01", "--rent", "1"),
          "end date 2026-06-01 must be after start date 2026-06-01"),
         (("--start", "2026-01-01", "--end", "2026-12-31", "--rent", "0"),
-         "rent: Input should be greater than 0"),
+         "--rent: Input should be greater than 0"),
         (("--start", "2026-01-01", "--end", "2026-12-31", "--rent", "-100"),
          "rent: '-100' must not be negative"),
         (("--start", "2026-01-01", "--end", "2026-12-31", "--rent", "1", "--escalation", "300%"),
-         "escalation"),
+         "--escalation: "),
         (("--start", "2026-01-01", "--end", "2026-12-31", "--rent", "1",
           "--free-rent-until", "2027-03-01"),
          "free rent until 2027-03-01 is outside the contract"),
-        (("--start", "2026-02-30", "--end", "2026-12-31", "--rent", "1"), "start_date"),
+        (("--start", "2026-02-30", "--end", "2026-12-31", "--rent", "1"), "--start: "),
     ],
 )  # fmt: skip
 def test_create_refuses_bad_values(seeded: Cli, args, says):
