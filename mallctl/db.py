@@ -175,6 +175,22 @@ def insert_if_absent(
     return session.execute(statement, values).scalar_one_or_none()
 
 
+def insert_many_if_absent(
+    session: Session, model: type[Any], rows: list[dict[str, Any]], *, keys: tuple[str, ...]
+) -> None:
+    """Many rows in one executemany INSERT … ON CONFLICT (keys) DO NOTHING: rows whose
+    unique `keys` are taken are left out, on either database."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]
+    statement = insert(model.__table__).on_conflict_do_nothing(index_elements=list(keys))
+    session.execute(statement, rows)
+
+
 @lru_cache(maxsize=64)
 def _insert_ignore(table: Any, key: str, dialect: str, columns: tuple[str, ...]) -> Any:
     if dialect == "sqlite":

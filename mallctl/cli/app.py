@@ -154,7 +154,7 @@ def root(
 
 
 def _register() -> None:
-    from mallctl.cli import audit, contracts, directory, notify, requests, setup
+    from mallctl.cli import audit, billing, contracts, directory, notify, requests, setup
 
     setup.register(app)
     directory.register(app)
@@ -162,6 +162,7 @@ def _register() -> None:
     notify.register(app)
     requests.register(app)
     contracts.register(app)
+    billing.register(app)
 
 
 _register()

@@ -2,7 +2,7 @@
 
 - submit → contract.submitted to active reviewers and admins (not the submitter), the
   overlap check under the shop's row lock;
-- approve → the DEPOSIT bill (the billing seam below) and contract.approved to the tenant
+- approve → the DEPOSIT bill and contract.approved to the tenant
   and the submitter;
 - reject → contract.rejected to the submitter;
 - expire → contract.expired to the tenant;
@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mallctl.billing import service as billing
 from mallctl.config import Settings
 from mallctl.contracts import selectors, service
 from mallctl.contracts.models import Contract
@@ -121,11 +122,10 @@ def contract_approve(
 
 
 def deposit_bill_create(session: Session, *, contract: Contract, at: datetime) -> str | None:
-    """SEAM for the billing issue: the DEPOSIT bill of an approved contract (deposit > 0,
-    due on start_date), created in the approval's transaction. Billing does not exist
-    yet, so this creates nothing and returns None; billing replaces the body and returns
-    the bill number."""
-    return None
+    """The DEPOSIT bill of an approved contract (deposit > 0, due on start_date), created
+    in the approval's transaction; its number, or None when there is no deposit."""
+    bill = billing.deposit_bill_create(session, contract=contract, at=at)
+    return bill.number if bill is not None else None
 
 
 def contract_reject(

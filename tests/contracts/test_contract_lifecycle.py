@@ -74,7 +74,10 @@ def test_create_submit_reject_update_submit_approve_terminate(mall: Cli):
     assert ok["submitted_by"] == "liu"
     assert ok["reviewed_by"] == "zhao" and ok["reviewed_at"]
     assert ok["review_comment"] == "同意"
-    assert ok["deposit_bill"] is None  # the billing seam: no billing yet
+    assert ok["deposit_bill"] == "B202601-00001"  # the deposit, billed in the approval
+    deposit = _json(cli, "billing", "show", ok["deposit_bill"])
+    assert (deposit["fee_type"], deposit["amount"]) == ("DEPOSIT", "36000.00")
+    assert (deposit["due_date"], deposit["status"]) == ("2026-01-01", "UNPAID")
 
     ended = _json(
         cli, "contract", "terminate", number, "--date", "2027-06-30",

@@ -1,0 +1,1 @@
+"""Telemetry (运营数据): device readings and their rollups."""
