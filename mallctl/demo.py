@@ -20,6 +20,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mallctl import migrate
+from mallctl.billing import service as billing
+from mallctl.billing.rules import Period
 from mallctl.context import AppContext
 from mallctl.contracts import service as contracts_service
 from mallctl.contracts.models import Contract
@@ -151,6 +153,7 @@ def demo_run(
         counts["notification templates"] = templates_install_defaults(session, at=now)["added"]
         counts.update(_leases(session, app, rng, shops, tenants))
         counts.update(_requests(session, app, rng, shops, tenants))
+        counts.update(_bills(session, app))
     delivered = deliver(
         app.engine(),
         settings=app.settings,
@@ -182,6 +185,8 @@ def demo_run(
             f"     mallctl --db {db} contract list --status PENDING_REVIEW",
             f"     mallctl --db {db} contract stats",
             f"     mallctl --db {db} request list",
+            f"     mallctl --db {db} billing list --period {Period.of(app.clock.today())}",
+            f"     mallctl --db {db} billing explain {first_bill(app, engine)}",
             f"     mallctl --db {db} notify outbox --limit 5",
         ],
     }
@@ -319,6 +324,32 @@ def _requests(
                 comment=COMMENTS.get(step),
             )
     return {"tenant requests": len(wishes)}
+
+
+def _bills(session: Session, app: AppContext) -> dict[str, int]:
+    """Last month's and this month's bills, as the monthly billing job makes them."""
+    this_month = Period.of(app.clock.today())
+    made = 0
+    for period in (this_month.previous(), this_month):
+        made += len(
+            billing.bills_generate(session, period=period, at=app.clock.recorded_now()).created
+        )
+    return {"bills": made}
+
+
+def first_bill(app: AppContext, engine: Any) -> str:
+    """A RENT bill of this month worth explaining (prorated or escalated when there is one)."""
+    from mallctl.billing.models import Bill, BillType
+
+    with app.transaction() as session:
+        bills = session.scalars(
+            select(Bill)
+            .where(Bill.period == str(Period.of(app.clock.today())), Bill.fee_type == BillType.RENT)
+            .order_by(Bill.number)
+        ).all()
+    interesting = [b for b in bills if len(b.computation.get("segments", [])) > 1]
+    chosen = (interesting or list(bills))[:1]
+    return chosen[0].number if chosen else "B…"
 
 
 def _require_empty(engine: Any) -> None:

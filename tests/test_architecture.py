@@ -91,6 +91,17 @@ RULES = [
         forbidden=BUSINESS - {"directory", "notifications", "contracts", "tenant_requests"},
     ),
     Rule(
+        why="billing builds on contracts and the directory; it reaches telemetry's sales and "
+        "the notification hub only through flows",
+        applies_to=frozenset({"billing"}),
+        forbidden=BUSINESS - {"directory", "contracts", "billing"},
+    ),
+    Rule(
+        why="telemetry builds on the directory (and notifications for device alerts)",
+        applies_to=frozenset({"telemetry"}),
+        forbidden=BUSINESS - {"directory", "notifications", "telemetry"},
+    ),
+    Rule(
         why="notifications build on the directory only (every other area sends through them)",
         applies_to=frozenset({"notifications"}),
         forbidden=BUSINESS - {"directory", "notifications"},

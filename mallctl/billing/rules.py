@@ -43,8 +43,8 @@ class Period:
 
     @classmethod
     def parse(cls, text: str, *, option: str = "--period") -> Period:
-        match = re.fullmatch(r"\s*(\d{4})-(\d{2})\s*", text or "")
-        if not match or not 1 <= int(match[2]) <= 12:
+        match = re.fullmatch(r"\s*([0-9]{4})-([0-9]{2})\s*", text or "")
+        if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1:
             raise InvalidInput(f"{option} '{text}' is not a month YYYY-MM (e.g. 2026-03)")
         return cls(int(match[1]), int(match[2]))
 
@@ -140,7 +140,7 @@ class Segment:
     first: date
     last: date
     days: int
-    escalation_year: int
+    escalation_year: int | None  # None when the term has no escalation
     monthly: Decimal
     free: bool
     amount: Decimal  # unrounded: monthly × days / days_in_month (0 when free)
@@ -200,11 +200,12 @@ def charge_for_period(term: TermFacts, period: Period) -> Charge | None:
     for begin, end_exclusive in itertools.pairwise(bounds):
         end = end_exclusive - timedelta(days=1)
         days = (end_exclusive - begin).days
-        years = contract_year(term.anniversary_of, begin)
+        years = contract_year(term.anniversary_of, begin) if term.escalation else 0
         monthly = escalated(term.monthly_base, term.escalation, years)
         free = term.free_until is not None and end <= term.free_until
         amount = ZERO if free else monthly * days / period.days
-        segments.append(Segment(begin, end, days, years, monthly, free, amount))
+        label = years if term.escalation else None
+        segments.append(Segment(begin, end, days, label, monthly, free, amount))
     unrounded = sum((s.amount for s in segments), ZERO)
     return Charge(period.days, tuple(segments), unrounded, round_money(unrounded))
 

@@ -15,7 +15,7 @@ from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from mallctl.billing import rules
@@ -114,7 +114,14 @@ def leases_billable(
         .join(Shop, Shop.id == Contract.shop_id)
         .join(Tenant, Tenant.id == Contract.tenant_id)
         .options(selectinload(Contract.charges))
-        .where(Contract.status.in_(SIGNED), Contract.start_date <= period.last)
+        .where(
+            Contract.status.in_(SIGNED),
+            Contract.start_date <= period.last,
+            or_(
+                Contract.termination_date.is_(None) & (Contract.end_date >= period.first),
+                Contract.termination_date >= period.first,
+            ),
+        )
         .order_by(Contract.number)
     )
     if contract is not None:
@@ -161,14 +168,21 @@ def term_facts(lease: Lease, term: ChargeTerm) -> rules.TermFacts:
     )
 
 
+def plain(value: Decimal) -> str:
+    """A rate as entered, without the column's trailing zeros or an exponent: 30, 0.0005."""
+    return f"{value.normalize():f}"
+
+
 def _term_dict(term: ChargeTerm, contract: Contract) -> dict[str, Any]:
     first, last = term_window(contract, term)
     return {
         "id": term.id,
         "fee_type": term.fee_type.value,
         "basis": term.basis.value,
-        "amount": str(term.amount.normalize() if term.basis is not Basis.FIXED else term.amount),
-        "escalation": str(term.escalation.normalize()),
+        "amount": str(rules.round_money(term.amount))
+        if term.basis is Basis.FIXED
+        else plain(term.amount),
+        "escalation": plain(term.escalation),
         "from": first.isoformat(),
         "to": last.isoformat(),
     }
@@ -237,7 +251,13 @@ def _existing(
 
 def _next_sequence(session: Session, period: Period) -> int:
     prefix = rules.bill_number_prefix(period)
-    highest = session.scalar(select(func.max(Bill.number)).where(Bill.number.like(f"{prefix}%")))
+    # The longest, then the highest: B202603-100000 follows B202603-99999.
+    highest = session.scalar(
+        select(Bill.number)
+        .where(Bill.number.like(f"{prefix}%"))
+        .order_by(func.length(Bill.number).desc(), Bill.number.desc())
+        .limit(1)
+    )
     return int(highest[len(prefix) :]) + 1 if highest else 1
 
 
@@ -365,16 +385,30 @@ def _require_over(period: Period, today: date, what: str) -> None:
         )
 
 
-def rent_for_period(lease: Lease, period: Period) -> tuple[Decimal, list[dict[str, Any]]]:
-    """The RENT the period holds (fixed and per_sqm RENT terms, each rounded as billed)."""
-    total, parts = Decimal("0.00"), []
-    for term in lease.contract.charges:
-        if term.fee_type is not FeeType.RENT or term.basis is Basis.PERCENT_OF_SALES:
-            continue
-        result = term_charge(lease, term, period)
-        if result is not None:
-            total += result[0].amount
-            parts.append({"term": term.id, "amount": str(result[0].amount)})
+def rent_billed(
+    existing: dict[tuple[int, str, str], Bill], lease: Lease, period: Period
+) -> tuple[Decimal, list[dict[str, Any]]] | None:
+    """The RENT billed to the contract for the period (its RENT bills that are not VOID),
+    with the bills; None when the period's RENT was never generated although the terms
+    hold some (turnover must not guess it)."""
+    bills = [
+        b
+        for (contract_id, fee_type, _), b in existing.items()
+        if contract_id == lease.contract.id and fee_type == BillType.RENT.value
+    ]
+    if not bills:
+        expected = Decimal("0.00")
+        for term in lease.contract.charges:
+            if term.fee_type is FeeType.RENT and term.basis is not Basis.PERCENT_OF_SALES:
+                result = term_charge(lease, term, period)
+                expected += result[0].amount if result is not None else 0
+        if expected > 0:
+            return None
+    total = sum((b.amount for b in bills if b.status is not BillStatus.VOID), Decimal("0.00"))
+    parts = [
+        {"bill": b.number, "amount": str(b.amount), "status": b.status.value}
+        for b in sorted(bills, key=lambda b: b.number)
+    ]
     return total, parts
 
 
@@ -423,8 +457,14 @@ def turnover_bills(
         if contract.turnover_rate:
             first, last = lease.days_in(period) or (period.first, period.last)
             amount = sales_over(first, last)
-            if amount is not None:
-                rent, parts = rent_for_period(lease, period)
+            billed = rent_billed(existing, lease, period) if amount is not None else None
+            if amount is not None and billed is None:
+                report.warnings.append(
+                    f"contract {contract.number} has no RENT bill for {period}; run `billing "
+                    f"generate --period {period}` first, then turnover again"
+                )
+            if amount is not None and billed is not None:
+                rent, parts = billed
                 share = rules.share_of_sales(contract.turnover_rate, amount)
                 topup = rules.turnover_topup(contract.turnover_rate, amount, rent)
                 if topup == 0:
@@ -435,11 +475,11 @@ def turnover_bills(
                     "sales_from": first.isoformat(),
                     "sales_to": last.isoformat(),
                     "sales": str(amount),
-                    "rate": str(contract.turnover_rate.normalize()),
+                    "rate": plain(contract.turnover_rate),
                     "unrounded": str(contract.turnover_rate * amount),
                     "share": str(share),
                     "rent": str(rent),
-                    "rent_terms": parts,
+                    "rent_bills": parts,
                     "amount": str(topup),
                 }
                 plans.append(
@@ -463,7 +503,7 @@ def turnover_bills(
                 "sales_from": first.isoformat(),
                 "sales_to": last.isoformat(),
                 "sales": str(amount),
-                "rate": str(term.amount.normalize()),
+                "rate": plain(term.amount),
                 "unrounded": str(term.amount * amount),
                 "amount": str(charge),
                 "rounding": str(charge - term.amount * amount),
@@ -541,7 +581,7 @@ def late_fee_bills(
             "due_date": bill.due_date.isoformat(),
             "grace_days": contract.grace_days,
             "accrues_from": fee.accrues_from.isoformat(),
-            "rate": str(contract.late_fee_rate.normalize()),
+            "rate": plain(contract.late_fee_rate),
             "payments": [
                 {"date": d.isoformat(), "amount": str(a)} for d, a in payments.get(bill.id, [])
             ],
@@ -590,7 +630,7 @@ def payment_record(
     if bill.status is BillStatus.PAID:
         raise Refused(f"bill {bill.number} is already PAID")
     if amount <= 0:
-        raise InvalidInput(f"--amount {amount} must be more than zero")
+        raise InvalidInput(f"--amount '{amount}' must be more than zero")
     outstanding = bill.amount - bill.paid_amount
     if amount > outstanding:
         raise Refused(

@@ -128,6 +128,8 @@ def generate(
     """
     app = use(ctx, as_of=as_of)
     month = _period(app, period)
+    if contract is not None and not contract.strip():
+        raise InvalidInput("--contract is empty: give a contract number, or leave it out")
     with app.transaction(write=not dry_run) as session:
         report = service.bills_generate(
             session,
@@ -389,6 +391,11 @@ def explain(ctx: typer.Context, bill: BillArg, json_: JsonOpt = False) -> None:
     )
 
 
+def _bills_in(bills: list[dict[str, Any]]) -> str:
+    shown = [b["bill"] + (" VOID" if b["status"] == "VOID" else "") for b in bills]
+    return f" ({', '.join(shown)})" if shown else ""
+
+
 def _pct(text: str) -> str:
     """0.05 → 5%, 0.0005 → 0.05%."""
     return f"{(Decimal(text) * 100).normalize():f}%"
@@ -432,8 +439,9 @@ def explain_lines(c: dict[str, Any]) -> list[str]:
                 else f"{display_money(Decimal(s['monthly']))} × {s['days']}/{c['days_in_month']}"
             )
             lines.append(
-                f"  {s['from']}..{s['to']}  {s['days']:>2} days  year {s['escalation_year']}  "
-                f"{what} = {_d(s['amount'])}"
+                f"  {s['from']}..{s['to']}  {s['days']:>2} days  "
+                + ("" if s["escalation_year"] is None else f"year {s['escalation_year']}  ")
+                + f"{what} = {_d(s['amount'])}"
             )
     elif rule == "deposit":
         lines.append(f"  deposit {display_money(Decimal(c['deposit']))}, due on the first day")
@@ -443,8 +451,9 @@ def explain_lines(c: dict[str, Any]) -> list[str]:
             f" × {_pct(c['rate'])} = {_d(c['unrounded'])} → {display_money(Decimal(c['share']))}"
         )
         lines.append(
-            f"  minus the RENT of the period {display_money(Decimal(c['rent']))} "
-            f"(the higher of the two is due) → top-up {display_money(Decimal(c['amount']))}"
+            f"  minus the RENT billed for the period {display_money(Decimal(c['rent']))}"
+            f"{_bills_in(c.get('rent_bills', []))}: the higher of the two is due → top-up "
+            f"{display_money(Decimal(c['amount']))}"
         )
         return lines
     elif rule == "share_of_sales":
@@ -563,6 +572,8 @@ def pay(
     """
     app = use(ctx, by=by)
     value = parse_money(amount, "--amount")
+    if value <= 0:
+        raise InvalidInput(f"--amount '{amount}' must be more than zero")
     when = parse_instant(paid_at, app.settings.tz) if paid_at else app.clock.now()
     with app.transaction(write=True) as session:
         user = directory.user_acting(session, actor(app, session, required=True))
