@@ -149,6 +149,11 @@ class Settings(BaseSettings):
     currency: str = Field(default="CNY", description="ISO 4217 code of all amounts")
     user: str | None = Field(default=None, description="acting user when --by is not given")
     sqlite_busy_timeout_ms: int = Field(default=15_000, ge=0)
+    pdf_font: Path | None = Field(
+        default=None,
+        description="TrueType (.ttf/.ttc) font with Chinese glyphs for receipts and reports; "
+        "default: the bundled WenQuanYi Micro Hei",
+    )
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     aliyun: AliyunSmsSettings = Field(default_factory=AliyunSmsSettings)

@@ -28,6 +28,7 @@ FOUNDATION = frozenset(
         "resources",
         "textfiles",
         "validation",
+        "fonts",
     }
 )
 BUSINESS = frozenset(

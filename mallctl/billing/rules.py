@@ -323,6 +323,21 @@ def late_fee(
     return LateFee(accrues_from, rate, tuple(segments), unrounded, round_money(unrounded))
 
 
+AGING_BUCKETS = (("0-30", 0, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("90+", 91, None))
+
+
+def aging_bucket(days_overdue: int) -> str:
+    """The aging bucket of a bill so many days past its due date.
+
+    >>> [aging_bucket(d) for d in (1, 30, 31, 90, 91)]
+    ['0-30', '0-30', '31-60', '61-90', '90+']
+    """
+    for name, low, high in AGING_BUCKETS:
+        if days_overdue >= low and (high is None or days_overdue <= high):
+            return name
+    return AGING_BUCKETS[0][0]
+
+
 def bill_number(period: Period, sequence: int) -> str:
     """B202603-00042: the period and a sequence within it.
 
@@ -334,3 +349,54 @@ def bill_number(period: Period, sequence: int) -> str:
 
 def bill_number_prefix(period: Period) -> str:
     return f"B{period.year:04d}{period.month:02d}-"
+
+
+_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+
+
+def _four_digits(number: int) -> str:
+    """0..9999 in capital numerals, zeros between digits read as one 零, none at the end."""
+    out, zero = "", False
+    for place, unit in ((1000, "仟"), (100, "佰"), (10, "拾"), (1, "")):
+        digit = number // place % 10
+        if digit == 0:
+            zero = zero or bool(out)
+        else:
+            out += ("零" if zero else "") + _DIGITS[digit] + unit
+            zero = False
+    return out
+
+
+def chinese_amount(amount: Decimal) -> str:
+    """An amount in Chinese capital numerals (大写金额) as receipts and cheques write it:
+    整 after 元 or 角, never after 分; one 零 for each run of zeros inside the number.
+
+    >>> chinese_amount(Decimal("12000.00")), chinese_amount(Decimal("100500.30"))
+    ('壹万贰仟元整', '壹拾万零伍佰元叁角整')
+    >>> chinese_amount(Decimal("1.05")), chinese_amount(Decimal("0.08"))
+    ('壹元零伍分', '捌分')
+    """
+    if amount < 0:
+        raise ValueError("a receipt amount is never negative")
+    fen_total = int(round_money(amount) * 100)
+    whole, jiao, fen = fen_total // 100, fen_total // 10 % 10, fen_total % 10
+    text = ""
+    groups = [(whole // 10**8, "亿"), (whole // 10**4 % 10**4, "万"), (whole % 10**4, "")]
+    gap = False
+    for value, unit in groups:
+        if value == 0:
+            gap = gap or bool(text)
+            continue
+        if text and (gap or value < 1000):
+            text += "零"
+        text += _four_digits(value) + unit
+        gap = False
+    if whole:
+        text += "元"
+    if jiao == 0 and fen == 0:
+        return (text or "零元") + "整"
+    if jiao:
+        text += _DIGITS[jiao] + "角"
+    elif whole:
+        text += "零"
+    return text + (_DIGITS[fen] + "分" if fen else "整")

@@ -84,3 +84,46 @@ def payments_of(session: Session, bill_id: int) -> list[Payment]:
     return list(
         session.scalars(select(Payment).where(Payment.bill_id == bill_id).order_by(Payment.paid_at))
     )
+
+
+def bills_due_between(session: Session, first: date, last: date) -> list[BillRow]:
+    """UNPAID and PARTIAL bills due on a day of first..last, oldest due first."""
+    query = (
+        _rows()
+        .where(
+            Bill.status.in_((BillStatus.UNPAID, BillStatus.PARTIAL)),
+            Bill.due_date >= first,
+            Bill.due_date <= last,
+        )
+        .order_by(Bill.due_date, Bill.number)
+    )
+    return [BillRow(*row) for row in session.execute(query)]
+
+
+def bills_overdue(session: Session, *, due_before: date) -> list[BillRow]:
+    """UNPAID and PARTIAL bills due before `due_before`, oldest due first."""
+    query = (
+        _rows()
+        .where(
+            Bill.status.in_((BillStatus.UNPAID, BillStatus.PARTIAL)),
+            Bill.due_date < due_before,
+        )
+        .order_by(Bill.due_date, Bill.number)
+    )
+    return [BillRow(*row) for row in session.execute(query)]
+
+
+def payments_of_tenant(
+    session: Session, tenant_id: int, *, period: str | None = None
+) -> list[tuple[Payment, Bill]]:
+    """A tenant's payments (with their bills), oldest first; `period` is the bills'."""
+    query = (
+        select(Payment, Bill)
+        .join(Bill, Bill.id == Payment.bill_id)
+        .join(Contract, Contract.id == Bill.contract_id)
+        .where(Contract.tenant_id == tenant_id)
+        .order_by(Payment.paid_at, Payment.id)
+    )
+    if period is not None:
+        query = query.where(Bill.period == period)
+    return [(p, b) for p, b in session.execute(query)]

@@ -600,3 +600,238 @@ def pay(
             f"{display_money(view['amount'])} — {view['status']}"
         ),
     )
+
+
+@billing_app.command("void")
+def void(
+    ctx: typer.Context,
+    bill: BillArg,
+    reason: Annotated[str, typer.Option("--reason", help="Why the bill is cancelled.")],
+    by: ByOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Cancel a bill that has taken no money (finance or admin), with a reason; audited.
+
+    Example: mallctl billing void B202603-00007 --reason 重复开票 --by zhao
+    """
+    app = use(ctx, by=by)
+    with app.transaction(write=True) as session:
+        user = directory.user_acting(session, actor(app, session, required=True))
+        directory.user_require_role(user, Role.FINANCE, Role.ADMIN, action="voiding a bill")
+        row = selectors.bill_get(session, bill, for_update=True)
+        service.bill_void(
+            session, bill=row.bill, reason=reason, actor=user.username, at=app.clock.recorded_now()
+        )
+        view = bill_view(row, today=app.clock.today())
+        view["void_reason"] = row.bill.void_reason
+    emit(
+        view,
+        as_json=json_,
+        human=lambda out: out.print(f"{view['number']}: VOID ({view['void_reason']})"),
+    )
+
+
+@billing_app.command("remind")
+def remind(
+    ctx: typer.Context,
+    days_ahead: Annotated[
+        int, typer.Option("--days-ahead", min=0, max=366, help="Bills due within N days.")
+    ] = 3,
+    dry_run: DryRunOpt = False,
+    as_of: AsOfOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Remind tenants of unpaid bills falling due soon (SYSTEM and SMS), once per bill; a
+    tenant's own reminder days replace --days-ahead.
+
+    Example: mallctl billing remind --days-ahead 3 --as-of 2026-03-07 --json
+    """
+    app = use(ctx, as_of=as_of)
+    with app.transaction(write=not dry_run) as session:
+        report = flows.bills_remind(
+            session,
+            settings=app.settings,
+            today=app.clock.today(),
+            days_ahead=days_ahead,
+            at=app.clock.recorded_now(),
+            dry_run=dry_run,
+        )
+    view = report.view()
+    if not dry_run:
+        queue_and_deliver(app, report.queued, Messages(quiet=app.quiet))
+
+    def human(out: Any) -> None:
+        verb = "would remind" if dry_run else "reminded"
+        out.print(
+            f"{verb} {view['reminded']} bills ({view['messages_queued']} messages); "
+            f"{view['already_reminded']} reminded before, {len(view['opted_out'])} opted out"
+        )
+        if view["bills"]:
+            out.print(
+                table(
+                    None,
+                    ["bill", "tenant", "period", "type", "outstanding", "due"],
+                    [
+                        (
+                            b["number"],
+                            b["tenant"],
+                            b["period"],
+                            b["fee_type"],
+                            display_money(Decimal(b["outstanding"])),
+                            b["due_date"],
+                        )
+                        for b in view["bills"]
+                    ],
+                    right=["outstanding"],
+                )
+            )
+
+    emit(view, as_json=json_, human=human)
+
+
+@billing_app.command("overdue")
+def overdue(
+    ctx: typer.Context,
+    days_overdue: Annotated[
+        int, typer.Option("--days-overdue", min=0, help="Only bills more than N days late.")
+    ] = 0,
+    dry_run: DryRunOpt = False,
+    as_of: AsOfOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """List overdue bills with their aging, and alert finance and admin users once per bill.
+
+    Example: mallctl billing overdue --as-of 2026-04-01 --json
+    """
+    app = use(ctx, as_of=as_of)
+    with app.transaction(write=not dry_run) as session:
+        report = flows.bills_overdue_alert(
+            session,
+            settings=app.settings,
+            today=app.clock.today(),
+            days_overdue=days_overdue,
+            at=app.clock.recorded_now(),
+            dry_run=dry_run,
+        )
+    view = report.view()
+    if not dry_run:
+        queue_and_deliver(app, report.queued, Messages(quiet=app.quiet))
+
+    def human(out: Any) -> None:
+        verb = "would alert" if dry_run else "alerted"
+        out.print(
+            f"{view['overdue']} overdue bills, {display_money(view['total_outstanding'])} "
+            f"outstanding; {verb} on {view['alerted']}"
+        )
+        out.print(
+            table(
+                "aging (days past due)",
+                ["bucket", "bills", "outstanding"],
+                [
+                    (name, b["bills"], display_money(b["outstanding"]))
+                    for name, b in view["aging"].items()
+                ],
+                right=["bills", "outstanding"],
+            )
+        )
+
+    emit(view, as_json=json_, human=human)
+
+
+@billing_app.command("statement")
+def statement(
+    ctx: typer.Context,
+    tenant: Annotated[str, typer.Argument(metavar="TENANT", help="Tenant code.")],
+    period: Annotated[str | None, typer.Option("--period", metavar="YYYY-MM")] = None,
+    as_of: AsOfOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """What a tenant owes and paid, bill by bill, with each payment and the balance.
+
+    Example: mallctl billing statement T001 --period 2026-03
+    """
+    app = use(ctx, as_of=as_of)
+    month = str(Period.parse(period)) if period is not None else None
+    today = app.clock.today()
+    tz = app.settings.tz
+    with app.transaction() as session:
+        who = directory.tenant_get(session, tenant)
+        rows = selectors.bill_list(session, tenant_id=who.id, period=month)
+        bills = [bill_view(r, today=today) for r in rows]
+        payments = [
+            {
+                "bill": b.number,
+                "amount": p.amount,
+                "method": p.method.value,
+                "paid_at": p.paid_at,
+                "date": p.paid_at.astimezone(tz).date(),
+                "reference": p.reference,
+            }
+            for p, b in selectors.payments_of_tenant(session, who.id, period=month)
+        ]
+        code, name = who.code, who.name
+    live = [b for b in bills if b["status"] != "VOID"]
+    cent = Decimal("0.00")
+    totals = {
+        "billed": sum((b["amount"] for b in live), cent),
+        "paid": sum((b["paid_amount"] for b in live), cent),
+        "outstanding": sum((b["outstanding"] for b in live), cent),
+        "overdue": sum((b["outstanding"] for b in live if b["overdue"]), cent),
+    }
+    view = {
+        "tenant": code,
+        "tenant_name": name,
+        "period": month,
+        "as_of": today,
+        "bills": bills,
+        "payments": payments,
+        "totals": totals,
+    }
+
+    def human(out: Any) -> None:
+        out.print(f"[bold]{code} {name}[/bold]  statement {month or 'all periods'}, as of {today}")
+        out.print(
+            table(
+                None,
+                ["bill", "period", "type", "amount", "paid", "outstanding", "status", "due"],
+                [
+                    (
+                        b["number"],
+                        b["period"],
+                        b["fee_type"],
+                        display_money(b["amount"]),
+                        display_money(b["paid_amount"]),
+                        display_money(b["outstanding"]),
+                        b["status"] + (" overdue" if b["overdue"] else ""),
+                        b["due_date"],
+                    )
+                    for b in bills
+                ],
+                right=["amount", "paid", "outstanding"],
+            )
+        )
+        if payments:
+            out.print(
+                table(
+                    "payments",
+                    ["date", "bill", "amount", "method", "reference"],
+                    [
+                        (
+                            p["date"],
+                            p["bill"],
+                            display_money(p["amount"]),
+                            p["method"],
+                            p["reference"] or "",
+                        )
+                        for p in payments
+                    ],
+                    right=["amount"],
+                )
+            )
+        out.print(
+            f"billed {display_money(totals['billed'])}  paid {display_money(totals['paid'])}  "
+            f"outstanding {display_money(totals['outstanding'])}  "
+            f"of which overdue {display_money(totals['overdue'])}"
+        )
+
+    emit(view, as_json=json_, human=human)
