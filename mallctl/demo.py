@@ -11,7 +11,7 @@ import random
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,8 +20,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mallctl import migrate
+from mallctl.billing import selectors as billing_selectors
 from mallctl.billing import service as billing
+from mallctl.billing.models import PaymentMethod
 from mallctl.billing.rules import Period
+from mallctl.clock import localize
 from mallctl.context import AppContext
 from mallctl.contracts import service as contracts_service
 from mallctl.contracts.models import Contract
@@ -32,8 +35,10 @@ from mallctl.directory.models import Role
 from mallctl.directory.schemas import ShopDraft, TenantDraft, UserDraft
 from mallctl.directory.selectors import user_get
 from mallctl.errors import Refused
+from mallctl.flows import billing as billing_flows
 from mallctl.flows import contracts as contract_flows
 from mallctl.flows import requests as request_flows
+from mallctl.money import round_money
 from mallctl.notifications.delivery import deliver, provider_factory
 from mallctl.notifications.templates import templates_install_defaults
 from mallctl.tenant_requests import service as requests_service
@@ -153,7 +158,7 @@ def demo_run(
         counts["notification templates"] = templates_install_defaults(session, at=now)["added"]
         counts.update(_leases(session, app, rng, shops, tenants))
         counts.update(_requests(session, app, rng, shops, tenants))
-        counts.update(_bills(session, app))
+        counts.update(_bills(session, app, rng))
     delivered = deliver(
         app.engine(),
         settings=app.settings,
@@ -326,15 +331,51 @@ def _requests(
     return {"tenant requests": len(wishes)}
 
 
-def _bills(session: Session, app: AppContext) -> dict[str, int]:
-    """Last month's and this month's bills, as the monthly billing job makes them."""
+def _bills(session: Session, app: AppContext, rng: random.Random) -> dict[str, int]:
+    """Last month's and this month's bills, as the monthly billing job makes them, with the
+    daily reminder job run for each day of this month; most of last month's bills paid
+    (some in part), some of this month's; then today's overdue alerts."""
     this_month = Period.of(app.clock.today())
+    today, now, at = app.clock.today(), app.clock.now(), app.clock.recorded_now()
     made = 0
     for period in (this_month.previous(), this_month):
-        made += len(
-            billing.bills_generate(session, period=period, at=app.clock.recorded_now()).created
+        made += len(billing.bills_generate(session, period=period, at=at).created)
+    counts = {"bills": made, "payments": 0, "bill reminders": 0}
+    day = this_month.first  # the daily reminder job, as it ran each day of this month
+    while day <= today:
+        reminded = billing_flows.bills_remind(
+            session, settings=app.settings, today=day, days_ahead=3, at=at
         )
-    return {"bills": made}
+        counts["bill reminders"] += len(reminded.reminded)
+        day += timedelta(days=1)
+    rows = billing_selectors.bill_list(session)
+    for row in rows:
+        due = row.bill.due_date
+        share = rng.random()
+        if due > today or share > (0.85 if row.bill.period != str(this_month) else 0.4):
+            continue  # unpaid
+        amount = row.bill.amount
+        if share > 0.7:
+            amount = round_money(amount * Decimal(rng.choice(["0.3", "0.5", "0.6"])))
+        paid_on = min(due + timedelta(days=rng.randint(-5, 12)), today)
+        paid_at = min(localize(datetime.combine(paid_on, time(10, 30)), app.settings.tz), now)
+        billing_flows.payment_receive(
+            session,
+            settings=app.settings,
+            row=row,
+            amount=amount,
+            method=rng.choice(list(PaymentMethod)),
+            paid_at=paid_at,
+            reference=f"DEMO-{row.bill.number}",
+            actor="chen.finance",
+            at=at,
+        )
+        counts["payments"] += 1
+    alerted = billing_flows.bills_overdue_alert(
+        session, settings=app.settings, today=today, days_overdue=0, at=at
+    )
+    counts["overdue alerts"] = alerted.alerted
+    return counts
 
 
 def first_bill(app: AppContext, engine: Any) -> str:

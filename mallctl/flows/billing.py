@@ -25,7 +25,10 @@ from mallctl.directory.models import Role
 from mallctl.directory.selectors import users_with_roles
 from mallctl.notifications.hub import QueueReport, notify
 from mallctl.notifications.preferences import Recipient, preferences_get
+from mallctl.notifications.providers.base import Channel
 from mallctl.telemetry.selectors import shop_sales
+
+REMINDER = "bill.due_soon"
 
 
 def turnover_run(
@@ -116,53 +119,61 @@ def bills_remind(
 ) -> RemindReport:
     """bill.due_soon to the tenant of every UNPAID or PARTIAL bill due between today and
     today + days ahead (the tenant's own reminder days instead, when set), once per bill:
-    the bill records reminder_sent_at. A tenant who turned the event off is skipped, and
-    the bill is marked so it is not considered again."""
+    the bill records reminder_sent_at. A tenant who turned the event off (or can be
+    reached on none of its channels) is listed under opted_out and the bill left unmarked."""
     report = RemindReport(days_ahead, dry_run)
     candidates = selectors.bills_due_between(session, today, today + timedelta(days=366))
-    windows: dict[int, int] = {}
+    tenants: dict[int, tuple[int, bool]] = {}  # tenant id → (its window, reachable)
     for row in candidates:
-        if row.tenant.id not in windows:
-            own = preferences_get(session, Recipient.of(row.tenant)).reminder_days
-            windows[row.tenant.id] = own if own is not None else days_ahead
-        if row.bill.due_date > today + timedelta(days=windows[row.tenant.id]):
+        if row.tenant.id not in tenants:
+            prefs = preferences_get(session, Recipient.of(row.tenant))
+            reachable = prefs.wants(REMINDER) and (
+                prefs.channel_on(Channel.SYSTEM)
+                or (prefs.channel_on(Channel.SMS) and bool(row.tenant.phone))
+            )
+            own = prefs.reminder_days
+            tenants[row.tenant.id] = (own if own is not None else days_ahead, reachable)
+        window, reachable = tenants[row.tenant.id]
+        if row.bill.due_date > today + timedelta(days=window):
             continue
         if row.bill.reminder_sent_at is not None:
             report.already_reminded += 1
             continue
-        outstanding = row.bill.amount - row.bill.paid_amount
-        view = {
-            "number": row.bill.number,
-            "tenant": row.tenant.code,
-            "period": row.bill.period,
-            "fee_type": row.bill.fee_type.value,
-            "outstanding": _money(outstanding),
-            "due_date": row.bill.due_date.isoformat(),
-        }
-        if dry_run:
-            report.reminded.append(view)
-            continue
-        queued = notify(
-            session,
-            settings=settings,
-            event="bill.due_soon",
-            recipients=[Recipient.of(row.tenant)],
-            payload={
-                "tenant": row.tenant.name,
-                "bill": row.bill.number,
-                "period": row.bill.period,
-                "amount": _money(outstanding),
-                "due_date": row.bill.due_date.isoformat(),
-            },
-            at=at,
-            entity=("bill", row.bill.number),
-        )
-        report.queued.add(queued)
-        row.bill.reminder_sent_at = at
-        if queued.inbox or queued.outbox_ids or queued.already_queued:
-            report.reminded.append(view)
-        else:
+        if not reachable:
+            # Not marked: should the tenant turn reminders back on, the next run reminds.
             report.opted_out.append(row.bill.number)
+            continue
+        outstanding = row.bill.amount - row.bill.paid_amount
+        report.reminded.append(
+            {
+                "number": row.bill.number,
+                "tenant": row.tenant.code,
+                "period": row.bill.period,
+                "fee_type": row.bill.fee_type.value,
+                "outstanding": _money(outstanding),
+                "due_date": row.bill.due_date.isoformat(),
+            }
+        )
+        if dry_run:
+            continue
+        report.queued.add(
+            notify(
+                session,
+                settings=settings,
+                event=REMINDER,
+                recipients=[Recipient.of(row.tenant)],
+                payload={
+                    "tenant": row.tenant.name,
+                    "bill": row.bill.number,
+                    "period": row.bill.period,
+                    "amount": _money(outstanding),
+                    "due_date": row.bill.due_date.isoformat(),
+                },
+                at=at,
+                entity=("bill", row.bill.number),
+            )
+        )
+        row.bill.reminder_sent_at = at
     session.flush()
     return report
 

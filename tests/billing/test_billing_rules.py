@@ -31,9 +31,11 @@ from mallctl.billing.rules import (
     Period,
     TermFacts,
     add_years,
+    aging_bucket,
     bill_number,
     bill_number_prefix,
     charge_for_period,
+    chinese_amount,
     contract_year,
     due_date,
     escalated,
@@ -971,3 +973,47 @@ def test_late_fee_with_payments_is_the_day_by_day_sum_of_outstanding_times_rate(
     assert fee.unrounded == D(expected.numerator) / D(expected.denominator)
     assert fee.amount == half_up(expected)
     assert sum(s.days for s in fee.segments) == accruing_days
+
+
+# --- 大写金额 and aging ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("amount", "capital"),
+    [
+        ("12000.00", "壹万贰仟元整"),  # the example
+        ("0.00", "零元整"),
+        ("0.08", "捌分"),
+        ("0.50", "伍角整"),  # 整 after 角
+        ("1.05", "壹元零伍分"),  # no 角: 零 before 分, and no 整 after 分
+        ("10.50", "壹拾元伍角整"),  # 壹拾, as financial writing has it
+        ("110.00", "壹佰壹拾元整"),
+        ("1010.00", "壹仟零壹拾元整"),  # one 零 for the zero hundreds
+        ("1005.30", "壹仟零伍元叁角整"),  # one 零 for a run of two zeros
+        ("1680.32", "壹仟陆佰捌拾元叁角贰分"),
+        ("10005.00", "壹万零伍元整"),  # zeros across the 万 boundary read once
+        ("100000.00", "壹拾万元整"),
+        ("100500.30", "壹拾万零伍佰元叁角整"),
+        ("107000.53", "壹拾万柒仟元伍角叁分"),
+        ("1000000.05", "壹佰万元零伍分"),
+        ("100000000.00", "壹亿元整"),
+        ("100010000.00", "壹亿零壹万元整"),  # an empty 万 group between is one 零
+        ("999999999999.99", "玖仟玖佰玖拾玖亿玖仟玖佰玖拾玖万玖仟玖佰玖拾玖元玖角玖分"),
+    ],
+)
+def test_chinese_capital_amount_as_receipts_write_it(amount: str, capital: str) -> None:
+    assert chinese_amount(D(amount)) == capital
+
+
+def test_chinese_capital_amount_refuses_a_negative_amount() -> None:
+    with pytest.raises(ValueError):
+        chinese_amount(D("-1.00"))
+
+
+@pytest.mark.parametrize(
+    ("days", "bucket"),
+    [(1, "0-30"), (30, "0-30"), (31, "31-60"), (60, "31-60"), (61, "61-90"), (90, "61-90"),
+     (91, "90+"), (400, "90+")],
+)  # fmt: skip
+def test_aging_buckets_by_days_past_due(days: int, bucket: str) -> None:
+    assert aging_bucket(days) == bucket
