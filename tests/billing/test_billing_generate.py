@@ -224,6 +224,9 @@ def _refused(cli: Cli, db_url: str, *args: str) -> str:
 def test_generate_refuses_an_unknown_contract(cli: Cli, march: dict[str, str], db_url: str):
     line = _refused(cli, db_url, "--period", "2026-03", "--contract", "C2099-9999")
     assert line == "error: no contract 'C2099-9999'"
+    # an empty --contract (a script's unset variable) is refused, not read as "all"
+    line = _refused(cli, db_url, "--period", "2026-03", "--contract", " ")
+    assert "--contract" in line, line
 
 
 def test_generate_refuses_a_contract_that_is_not_signed(billing_mall: Cli, db_url: str):
