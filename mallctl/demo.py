@@ -20,9 +20,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mallctl import migrate
+from mallctl.billing import receipts
 from mallctl.billing import selectors as billing_selectors
 from mallctl.billing import service as billing
-from mallctl.billing.models import PaymentMethod
+from mallctl.billing.models import BillStatus, BillType, PaymentMethod
 from mallctl.billing.rules import Period
 from mallctl.clock import localize
 from mallctl.context import AppContext
@@ -38,6 +39,7 @@ from mallctl.errors import Refused
 from mallctl.flows import billing as billing_flows
 from mallctl.flows import contracts as contract_flows
 from mallctl.flows import requests as request_flows
+from mallctl.fonts import cjk_font
 from mallctl.money import round_money
 from mallctl.notifications.delivery import deliver, provider_factory
 from mallctl.notifications.templates import templates_install_defaults
@@ -166,6 +168,8 @@ def demo_run(
         providers=provider_factory(app.settings),
     )
     counts["messages sent (log provider)"] = delivered.sent
+    receipts_dir = app.settings.home / "demo" / "receipts"
+    counts["receipts (PDF)"] = len(_receipts(app, receipts_dir, count=5))
     report(
         f"built {counts['shops']} shops, {counts['tenants']} tenants and "
         f"{counts['staff users']} staff users"
@@ -184,6 +188,7 @@ def demo_run(
             for floor in sorted({s.floor for s in shops if s.floor})
         },
         "categories": dict(Counter(s.category for s in shops if s.category).most_common()),
+        "files": {"receipts": str(receipts_dir)},
         "next_steps": [
             f"try: mallctl --db {db} shop list --floor L1",
             f"     mallctl --db {db} tenant list",
@@ -192,6 +197,7 @@ def demo_run(
             f"     mallctl --db {db} request list",
             f"     mallctl --db {db} billing list --period {Period.of(app.clock.today())}",
             f"     mallctl --db {db} billing explain {first_bill(app, engine)}",
+            f"     mallctl --db {db} billing statement T010",
             f"     mallctl --db {db} notify outbox --limit 5",
         ],
     }
@@ -376,6 +382,31 @@ def _bills(session: Session, app: AppContext, rng: random.Random) -> dict[str, i
     )
     counts["overdue alerts"] = alerted.alerted
     return counts
+
+
+def _receipts(app: AppContext, directory: Path, *, count: int) -> list[Path]:
+    """PDF receipts of the first `count` bills paid in full, as `billing receipts` writes
+    them (the same file names), replacing those of an earlier demo."""
+    with app.transaction() as session:
+        rows = [
+            r
+            for r in billing_selectors.bill_list(session, status=BillStatus.PAID)
+            if r.bill.fee_type is not BillType.DEPOSIT
+        ][:count]
+        data = [
+            receipts.receipt_data(session, r, tz=app.settings.tz, mall=app.settings.mall_name)
+            for r in rows
+        ]
+    font = cjk_font(app.settings.pdf_font)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for receipt in data:
+        target = directory / f"{receipt.number}.pdf"
+        temporary = target.with_suffix(".pdf.tmp")
+        temporary.write_bytes(receipts.render_receipt(receipt, font))
+        temporary.replace(target)
+        written.append(target)
+    return written
 
 
 def first_bill(app: AppContext, engine: Any) -> str:

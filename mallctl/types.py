@@ -7,11 +7,12 @@ out timezone-aware in UTC on both databases.
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, Numeric
+from sqlalchemy import DateTime, Dialect, Enum, Numeric
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
@@ -80,3 +81,16 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def enum_column(cls: type[enum.StrEnum], name: str, length: int = 16) -> Enum:
+    """A StrEnum stored as its values in a VARCHAR with a CHECK constraint (no native
+    ENUM type: adding a member is then a plain migration on both databases)."""
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+    )

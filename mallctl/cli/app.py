@@ -163,6 +163,9 @@ def _register() -> None:
     requests.register(app)
     contracts.register(app)
     billing.register(app)
+    from mallctl.cli import billing_receipts  # adds commands to billing's group, so after it
+
+    billing_receipts.register(app)
 
 
 _register()

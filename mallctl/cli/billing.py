@@ -345,7 +345,7 @@ def show(ctx: typer.Context, bill: BillArg, as_of: AsOfOpt = None, json_: JsonOp
         for p in view["payments"]:
             out.print(
                 f"  paid {display_money(p['amount'])} by {p['method']} "
-                f"at {p['paid_at']:%Y-%m-%d %H:%M} {p['reference'] or ''}",
+                f"at {app.clock.local(p['paid_at']):%Y-%m-%d %H:%M} {p['reference'] or ''}",
                 soft_wrap=True,
             )
 

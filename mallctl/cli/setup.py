@@ -233,5 +233,7 @@ def summary_human(out: Any, summary: dict[str, Any]) -> None:
         "categories: " + ", ".join(f"{k} {v}" for k, v in summary["categories"].items()),
         soft_wrap=True,
     )
+    for what, where in summary.get("files", {}).items():
+        out.print(f"{what}: {where}", soft_wrap=True, markup=False)
     for line in summary.get("next_steps", []):
         out.print(line, soft_wrap=True, markup=False)

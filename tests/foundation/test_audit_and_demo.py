@@ -1,5 +1,9 @@
 """The audit log records every change with its actor; the demo builds a whole mall."""
 
+from pathlib import Path
+
+from pypdf import PdfReader
+
 from conftest import FIXED_NOW, one_line_error
 
 
@@ -40,6 +44,15 @@ def test_demo_builds_a_mall_on_an_empty_database_and_is_repeatable(cli, empty_db
     assert all(any("\u4e00" <= ch <= "\u9fff" for ch in s["name"]) for s in shops)
     roles = {u["role"] for u in demo.json("user", "list")}
     assert roles == {"admin", "reviewer", "finance", "operator"}
+    # a month of billing: every signed contract billed, most bills paid, receipts written
+    counts = summary["counts"]
+    assert counts["bills"] > 0 and 0 < counts["payments"] <= counts["bills"] + 40
+    paid = demo.json("billing", "list", "--status", "paid")
+    assert paid and all(b["paid_amount"] == b["amount"] for b in paid)
+    receipts = sorted(Path(summary["files"]["receipts"]).glob("R*.pdf"))
+    assert len(receipts) == counts["receipts (PDF)"] == 5
+    text = PdfReader(receipts[0]).pages[0].extract_text()
+    assert "收款收据" in text and "元" in text
     ran = demo("demo", code=1)
     assert "already holds data" in one_line_error(ran.stderr)
 
