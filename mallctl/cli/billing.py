@@ -831,7 +831,8 @@ def statement(
         out.print(
             f"billed {display_money(totals['billed'])}  paid {display_money(totals['paid'])}  "
             f"outstanding {display_money(totals['outstanding'])}  "
-            f"of which overdue {display_money(totals['overdue'])}"
+            f"of which overdue {display_money(totals['overdue'])}",
+            soft_wrap=True,
         )
 
     emit(view, as_json=json_, human=human)

@@ -50,7 +50,7 @@ def queue_and_deliver(app: AppContext, report: QueueReport, messages: Messages) 
     if report.no_template:
         messages.warn(f"no active template for {', '.join(sorted(set(report.no_template)))}")
     if report.no_address:
-        messages.warn(f"no address for {', '.join(report.no_address)}")
+        messages.warn(f"no address for {', '.join(dict.fromkeys(report.no_address))}")
     for error in report.render_errors:
         messages.warn(f"not queued: {error}")
     delivered = deliver_after_commit(
