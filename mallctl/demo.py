@@ -7,6 +7,8 @@ with its own month of activity. The same seed always gives the same mall.
 
 from __future__ import annotations
 
+import csv
+import json
 import random
 from collections import Counter
 from collections.abc import Callable
@@ -40,6 +42,7 @@ from mallctl.flows import billing as billing_flows
 from mallctl.flows import contracts as contract_flows
 from mallctl.flows import requests as request_flows
 from mallctl.fonts import cjk_font
+from mallctl.leasing import leased_shop_ids
 from mallctl.money import round_money
 from mallctl.notifications.delivery import deliver, provider_factory
 from mallctl.notifications.templates import templates_install_defaults
@@ -167,6 +170,7 @@ def demo_run(
         clock=app.clock,
         providers=provider_factory(app.settings),
     )
+    counts.update(_telemetry(app, rng, options.days, app.settings.home / "demo" / "devices"))
     counts["messages sent (log provider)"] = delivered.sent
     receipts_dir = app.settings.home / "demo" / "receipts"
     counts["receipts (PDF)"] = len(_receipts(app, receipts_dir, count=5))
@@ -188,7 +192,10 @@ def demo_run(
             for floor in sorted({s.floor for s in shops if s.floor})
         },
         "categories": dict(Counter(s.category for s in shops if s.category).most_common()),
-        "files": {"receipts": str(receipts_dir)},
+        "files": {
+            "receipts": str(receipts_dir),
+            "device files": str(app.settings.home / "demo" / "devices"),
+        },
         "next_steps": [
             f"try: mallctl --db {db} shop list --floor L1",
             f"     mallctl --db {db} tenant list",
@@ -382,6 +389,103 @@ def _bills(session: Session, app: AppContext, rng: random.Random) -> dict[str, i
     )
     counts["overdue alerts"] = alerted.alerted
     return counts
+
+
+def _telemetry(app: AppContext, rng: random.Random, days: int, directory: Path) -> dict[str, int]:
+    """Device files for the last `days` days of every leased shop — a people counter at
+    the entrance (NDJSON, every 5 minutes while the mall is open, 10:00–22:00), the till
+    (CSV, every 15 minutes) and one climate sensor per floor (a JSON array, every 30
+    minutes, round the clock) — imported and rolled up as cron would."""
+    from mallctl.directory.models import Shop
+    from mallctl.telemetry import aggregate, ingest
+
+    today, tz = app.clock.today(), app.settings.tz
+    with app.transaction() as session:
+        leased = sorted(
+            session.scalars(select(Shop).where(Shop.id.in_(leased_shop_ids(session, on=today)))),
+            key=lambda s: s.code,
+        )
+    directory.mkdir(parents=True, exist_ok=True)
+    traffic, tills, climate = [], [], []
+    first = today - timedelta(days=days)
+    for n in range(days):
+        day = first + timedelta(days=n)
+        weekend = day.weekday() >= 5
+        for shop in leased:
+            busy = rng.uniform(0.6, 1.4) * (1.5 if weekend else 1.0)
+            for minute in range(10 * 60, 22 * 60, 5):
+                at = datetime.combine(day, time(minute // 60, minute % 60), tz)
+                peak = 2.0 if 12 * 60 <= minute < 14 * 60 or 18 * 60 <= minute < 20 * 60 else 1.0
+                traffic.append(
+                    {
+                        "device_id": f"FT-{shop.code}",
+                        "device_type": "FOOT_TRAFFIC",
+                        "shop_id": shop.code,
+                        "timestamp": at.isoformat(),
+                        "data": {"traffic_count": rng.randint(0, int(12 * busy * peak))},
+                    }
+                )
+                if minute % 15 == 0:
+                    sales = (
+                        Decimal(rng.randint(0, int(900 * busy * peak)))
+                        + Decimal(rng.randint(0, 99)) / 100
+                    )
+                    tills.append(
+                        (f"POS-{shop.code}", shop.code, at.isoformat(), sales, rng.randint(0, 9))
+                    )
+        for floor in sorted({s.floor for s in leased if s.floor}):
+            anchor = next(s for s in leased if s.floor == floor)
+            for minute in range(0, 24 * 60, 30):
+                at = datetime.combine(day, time(minute // 60, minute % 60), tz)
+                climate.append(
+                    {
+                        "device_id": f"ENV-{floor}",
+                        "device_type": "ENVIRONMENT",
+                        "shop_id": anchor.code,
+                        "timestamp": at.isoformat(),
+                        "data": {
+                            "temperature": round(rng.uniform(20.5, 25.5), 1),
+                            "humidity": round(rng.uniform(40, 65), 1),
+                        },
+                    }
+                )
+    (directory / "traffic.ndjson").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in traffic), encoding="utf-8"
+    )
+    with open(directory / "pos.csv", "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            [
+                "device_id",
+                "device_type",
+                "shop_id",
+                "timestamp",
+                "sales_amount",
+                "transaction_count",
+            ]
+        )
+        for device, shop_code, stamp, amount, count in tills:
+            writer.writerow([device, "POS", shop_code, stamp, amount, count])
+    (directory / "climate.json").write_text(json.dumps(climate), encoding="utf-8")
+    engine = app.engine()
+    summary = ingest.import_files(
+        engine,
+        [directory],
+        fmt="auto",
+        tz=tz,
+        now=app.clock.now(),
+        received_at=app.clock.recorded_now(),
+        quarantine_dir=app.settings.home / "demo" / "quarantine",
+    )
+    at = app.clock.recorded_now()
+    with app.transaction(write=True) as session:
+        aggregate.aggregate_hourly(session, tz=tz, at=at)
+        aggregate.aggregate_daily(session, tz=tz, at=at)
+        aggregate.aggregate_monthly(session, tz=tz, at=at)
+    return {
+        "device readings": summary.total("inserted"),
+        "devices": summary.total("devices_created"),
+    }
 
 
 def _receipts(app: AppContext, directory: Path, *, count: int) -> list[Path]:

@@ -103,6 +103,12 @@ RULES = [
         forbidden=BUSINESS - {"directory", "notifications", "telemetry"},
     ),
     Rule(
+        why="backups build on the foundation only; backup.failed reaches the notification hub "
+        "through flows/backups.py",
+        applies_to=frozenset({"backups"}),
+        forbidden=BUSINESS - {"backups", "notifications"},
+    ),
+    Rule(
         why="notifications build on the directory only (every other area sends through them)",
         applies_to=frozenset({"notifications"}),
         forbidden=BUSINESS - {"directory", "notifications"},

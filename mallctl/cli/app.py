@@ -154,7 +154,7 @@ def root(
 
 
 def _register() -> None:
-    from mallctl.cli import audit, billing, contracts, directory, notify, requests, setup
+    from mallctl.cli import audit, backups, billing, contracts, directory, notify, requests, setup
 
     setup.register(app)
     directory.register(app)
@@ -163,6 +163,10 @@ def _register() -> None:
     requests.register(app)
     contracts.register(app)
     billing.register(app)
+    from mallctl.cli import telemetry
+
+    telemetry.register(app)
+    backups.register(app)
     from mallctl.cli import billing_receipts  # adds commands to billing's group, so after it
 
     billing_receipts.register(app)

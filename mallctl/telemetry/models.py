@@ -98,6 +98,9 @@ class HourlyMetric(Base):
     transaction_count: Mapped[int]
     avg_temperature: Mapped[Decimal | None] = mapped_column(Fixed(6, 2))
     avg_humidity: Mapped[Decimal | None] = mapped_column(Fixed(6, 2))
+    # how many values each average is over, so a day's average is the hours' weighted one
+    temperature_n: Mapped[int] = mapped_column(server_default="0")
+    humidity_n: Mapped[int] = mapped_column(server_default="0")
     reading_count: Mapped[int]
     device_count: Mapped[int]
     data_quality: Mapped[int]
@@ -118,6 +121,9 @@ class DailyMetric(Base):
     transaction_count: Mapped[int]
     avg_temperature: Mapped[Decimal | None] = mapped_column(Fixed(6, 2))
     avg_humidity: Mapped[Decimal | None] = mapped_column(Fixed(6, 2))
+    # how many values each average is over, so a day's average is the hours' weighted one
+    temperature_n: Mapped[int] = mapped_column(server_default="0")
+    humidity_n: Mapped[int] = mapped_column(server_default="0")
     reading_count: Mapped[int]
     device_count: Mapped[int]
     data_quality: Mapped[int]
@@ -138,23 +144,48 @@ class MonthlyMetric(Base):
     transaction_count: Mapped[int]
     avg_temperature: Mapped[Decimal | None] = mapped_column(Fixed(6, 2))
     avg_humidity: Mapped[Decimal | None] = mapped_column(Fixed(6, 2))
+    # how many values each average is over, so a day's average is the hours' weighted one
+    temperature_n: Mapped[int] = mapped_column(server_default="0")
+    humidity_n: Mapped[int] = mapped_column(server_default="0")
     reading_count: Mapped[int]
     device_count: Mapped[int]
     data_quality: Mapped[int]
     computed_at: Mapped[datetime]
 
 
-class PendingBucket(Base):
-    """A bucket whose rollup is out of date: written by the import (hours) and by each
-    level of aggregation for the next (days, months). `seq` moves on every new mark, so
-    an aggregation run deletes only the marks it has seen: data that lands meanwhile
-    stays marked for the next run."""
+class PendingHour(Base):
+    """An hour whose rollup is out of date, marked by the import. `seq` changes on every
+    new mark, so an aggregation run deletes only the marks it has seen: readings that land
+    meanwhile keep their hour marked for the next run."""
 
-    __tablename__ = "telemetry_pending"
-    __table_args__ = (UniqueConstraint("level", "shop_id", "bucket"),)
+    __tablename__ = "telemetry_pending_hour"
+    __table_args__ = (UniqueConstraint("shop_id", "hour_start"),)
 
     id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True)
-    level: Mapped[str] = mapped_column(String(8))  # hour, day, month
     shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id"))
-    bucket: Mapped[str] = mapped_column(String(32))  # ISO instant, date or YYYY-MM
+    hour_start: Mapped[datetime]
+    seq: Mapped[int] = mapped_column(_BIG_ID)
+
+
+class PendingDay(Base):
+    """A day to roll up again from its hours, marked by the hourly aggregation."""
+
+    __tablename__ = "telemetry_pending_day"
+    __table_args__ = (UniqueConstraint("shop_id", "day"),)
+
+    id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id"))
+    day: Mapped[date]
+    seq: Mapped[int] = mapped_column(_BIG_ID)
+
+
+class PendingMonth(Base):
+    """A month to roll up again from its days, marked by the daily aggregation."""
+
+    __tablename__ = "telemetry_pending_month"
+    __table_args__ = (UniqueConstraint("shop_id", "month"),)
+
+    id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id"))
+    month: Mapped[str] = mapped_column(String(7))
     seq: Mapped[int] = mapped_column(_BIG_ID)

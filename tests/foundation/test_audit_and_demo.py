@@ -36,7 +36,7 @@ def test_demo_builds_a_mall_on_an_empty_database_and_is_repeatable(cli, empty_db
     from conftest import Cli
 
     demo = Cli(empty_db_url)
-    summary = demo.json("demo", "--seed", "3")
+    summary = demo.json("demo", "--seed", "3", "--days", "3")
     assert summary["counts"]["shops"] == 60
     assert summary["counts"]["staff users"] >= 4
     shops = demo.json("shop", "list")
@@ -53,14 +53,20 @@ def test_demo_builds_a_mall_on_an_empty_database_and_is_repeatable(cli, empty_db
     assert len(receipts) == counts["receipts (PDF)"] == 5
     text = PdfReader(receipts[0]).pages[0].extract_text()
     assert "收款收据" in text and "元" in text
+    # three days of device files, imported and rolled up
+    assert counts["device readings"] > 0 and counts["devices"] > 0
+    days = demo.json("telemetry", "stats", "--granularity", "day", "--from", "2026-11-21",
+                     "--to", "2026-11-23")  # fmt: skip
+    assert days and sum(d["traffic_count"] for d in days) > 0
+    assert {d["bucket"] for d in days} == {"2026-11-21", "2026-11-22", "2026-11-23"}
     ran = demo("demo", code=1)
     assert "already holds data" in one_line_error(ran.stderr)
 
 
 def test_demo_without_db_uses_its_own_file_and_same_seed_same_mall(cli_nodb, isolated_env):
-    first = cli_nodb.json("demo", "--seed", "11", "--shops", "30")
+    first = cli_nodb.json("demo", "--seed", "11", "--shops", "30", "--days", "1")
     tenants_first = cli_nodb.json("--db", first["database"], "tenant", "list")
-    second = cli_nodb.json("demo", "--seed", "11", "--shops", "30")
+    second = cli_nodb.json("demo", "--seed", "11", "--shops", "30", "--days", "1")
     tenants_second = cli_nodb.json("--db", second["database"], "tenant", "list")
     assert first["database"].endswith("demo/mallctl-demo.db")
     assert str(isolated_env) in first["database"]
