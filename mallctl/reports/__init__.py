@@ -1,0 +1,1 @@
+"""Reports (报表生成): daily, weekly and monthly operations reports."""

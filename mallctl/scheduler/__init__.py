@@ -1,0 +1,1 @@
+"""Scheduled jobs: the one job registry, the run lock, run history and the bundled loop."""
