@@ -133,6 +133,19 @@ class RequestSettings(BaseModel):
         return value
 
 
+class ScheduleSettings(BaseModel):
+    """[schedule]: monitoring pings of scheduled jobs (healthchecks-style URLs)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ping_urls: dict[str, str] = Field(
+        default_factory=dict,
+        description='per job, e.g. {"backup.run": "https://hc-ping.com/<uuid>"}: pinged at '
+        "<url>/start, <url> on success, <url>/fail on failure",
+    )
+    ping_timeout_s: float = Field(default=10.0, gt=0)
+
+
 class Settings(BaseSettings):
     """The effective configuration of one mallctl invocation."""
 
@@ -160,6 +173,7 @@ class Settings(BaseSettings):
     tencent: TencentSmsSettings = Field(default_factory=TencentSmsSettings)
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
     requests: RequestSettings = Field(default_factory=RequestSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
 
     @field_validator("database_url", mode="before")
     @classmethod

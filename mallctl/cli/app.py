@@ -170,6 +170,10 @@ def _register() -> None:
     from mallctl.cli import billing_receipts  # adds commands to billing's group, so after it
 
     billing_receipts.register(app)
+    from mallctl.cli import schedule, system
+
+    schedule.register(app)
+    system.register(app)
 
 
 _register()

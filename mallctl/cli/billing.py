@@ -38,8 +38,11 @@ BillArg = Annotated[str, typer.Argument(metavar="BILL", help="Bill number, e.g. 
 PeriodOpt = Annotated[
     str | None, typer.Option("--period", metavar="YYYY-MM", help="Default: the current month.")
 ]
-RequiredPeriodOpt = Annotated[
-    str, typer.Option("--period", metavar="YYYY-MM", help="A month that has ended.")
+EndedPeriodOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--period", metavar="YYYY-MM", help="A month that has ended (default: last month)."
+    ),
 ]
 
 
@@ -144,7 +147,7 @@ def generate(
 @billing_app.command("turnover")
 def turnover(
     ctx: typer.Context,
-    period: RequiredPeriodOpt,
+    period: EndedPeriodOpt = None,
     dry_run: DryRunOpt = False,
     as_of: AsOfOpt = None,
     json_: JsonOpt = False,
@@ -155,7 +158,7 @@ def turnover(
     Example: mallctl billing turnover --period 2026-03
     """
     app = use(ctx, as_of=as_of)
-    month = Period.parse(period)
+    month = Period.parse(period) if period else Period.of(app.clock.today()).previous()
     with app.transaction(write=not dry_run) as session:
         report = flows.turnover_run(
             session,
@@ -170,7 +173,7 @@ def turnover(
 @billing_app.command("late-fees")
 def late_fees(
     ctx: typer.Context,
-    period: RequiredPeriodOpt,
+    period: EndedPeriodOpt = None,
     dry_run: DryRunOpt = False,
     as_of: AsOfOpt = None,
     json_: JsonOpt = False,
@@ -181,7 +184,7 @@ def late_fees(
     Example: mallctl billing late-fees --period 2026-03
     """
     app = use(ctx, as_of=as_of)
-    month = Period.parse(period)
+    month = Period.parse(period) if period else Period.of(app.clock.today()).previous()
     with app.transaction(write=not dry_run) as session:
         report = service.late_fee_bills(
             session,
@@ -506,7 +509,7 @@ EXPORT_COLUMNS = [
 @billing_app.command("export")
 def export(
     ctx: typer.Context,
-    period: RequiredPeriodOpt,
+    period: EndedPeriodOpt = None,
     format_: Annotated[
         str, typer.Option("--format", metavar="csv|json", help="csv (UTF-8 with BOM) or json.")
     ] = "csv",
@@ -521,7 +524,7 @@ def export(
     Example: mallctl billing export --period 2026-03 --format csv --out 2026-03.csv
     """
     app = use(ctx, as_of=as_of)
-    month = Period.parse(period)
+    month = Period.parse(period) if period else Period.of(app.clock.today()).previous()
     kind = format_.strip().lower()
     if kind not in ("csv", "json"):
         raise InvalidInput(f"--format '{format_}' is not csv or json")

@@ -346,3 +346,38 @@ def cancel(
     Example: mallctl request cancel R2026-0003 --by sun --comment 商户撤回
     """
     _step(ctx, service.request_cancel, number, by, comment, json_)
+
+
+@request_app.command("sla-check")
+def sla_check(ctx: typer.Context, as_of: AsOfOpt = None, json_: JsonOpt = False) -> None:
+    """Report requests waiting past their SLA to reviewers and admins (request.overdue,
+    once per request); the daily requests.sla-check job.
+
+    Example: mallctl request sla-check --as-of 2026-11-30 --json
+    """
+    app = use(ctx, as_of=as_of)
+    with app.transaction(write=True) as session:
+        waiting, queued = flows.requests_sla_check(
+            session,
+            settings=app.settings,
+            now=app.clock.now(),
+            tz=app.settings.tz,
+            at=app.clock.recorded_now(),
+        )
+        views = [_view(app, r) for r in waiting]
+    queue_and_deliver(app, queued, Messages(quiet=app.quiet))
+    view = {
+        "overdue": len(views),
+        "requests": views,
+        "notifications": queued.view(),
+    }
+
+    def human(out: Any) -> None:
+        out.print(
+            f"{view['overdue']} requests past their SLA; {queued.inbox} inbox messages and "
+            f"{len(queued.outbox_ids)} messages queued, {queued.already_queued} sent before"
+        )
+        for v in views:
+            out.print(f"  {v.number}  {v.tenant}  {v.title}  due {_when(app, v.sla_due_at)}")
+
+    emit(view, as_json=json_, human=human)

@@ -7,15 +7,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from mallctl.config import Settings
-from mallctl.directory.models import User
+from mallctl.directory.models import Role, User
 from mallctl.directory.selectors import users_with_roles
 from mallctl.notifications.hub import QueueReport, notify
 from mallctl.notifications.preferences import Recipient
-from mallctl.tenant_requests import rules, service
+from mallctl.tenant_requests import rules, selectors, service
 from mallctl.tenant_requests.models import TenantRequest
 from mallctl.tenant_requests.schemas import RequestDraft
 
@@ -85,3 +86,33 @@ def request_step(
             entity=(ENTITY, request.number),
         )
     return outcome
+
+
+def requests_sla_check(
+    session: Session, *, settings: Settings, now: datetime, tz: ZoneInfo, at: datetime
+) -> tuple[list[TenantRequest], QueueReport]:
+    """The SUBMITTED requests waiting past their SLA, each reported to the active reviewers
+    and admins once (request.overdue; a later run queues nothing new for it)."""
+    waiting = selectors.requests_overdue(session, settings=settings.requests, now=now, tz=tz)
+    reviewers = [Recipient.of(u) for u in users_with_roles(session, {Role.REVIEWER, Role.ADMIN})]
+    queued = QueueReport()
+    for request in waiting:
+        queued.add(
+            notify(
+                session,
+                settings=settings,
+                event="request.overdue",
+                recipients=reviewers,
+                payload={
+                    "request": request.number,
+                    "tenant": request.tenant.name,
+                    "shop": request.shop.code,
+                    "title": request.title,
+                    "submitted_at": request.submitted_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                    "sla_days": selectors.request_sla_days(request, settings.requests),
+                },
+                at=at,
+                entity=(ENTITY, request.number),
+            )
+        )
+    return waiting, queued

@@ -122,6 +122,19 @@ EVENTS: dict[str, Event] = {
             repeats=True,
         ),
         Event(
+            "request.overdue",
+            "a tenant request waits past its SLA (reviewers and admins)",
+            (S, E),
+            (*_COMMON, "request", "tenant", "shop", "title", "submitted_at", "sla_days"),
+        ),
+        Event(
+            "system.health",
+            "the daily health check found a problem (admins)",
+            (S, E),
+            (*_COMMON, "status", "problems", "checks"),
+            repeats=True,
+        ),
+        Event(
             "report.ready",
             "a scheduled report was written (subscribed staff)",
             (S, E),

@@ -1,0 +1,58 @@
+"""Reads of the run history: a job's runs, each job's last run and last success."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from mallctl.scheduler.models import JobRun, RunStatus
+
+SUCCESS = (RunStatus.SUCCEEDED, RunStatus.PARTIAL)
+FAILURE = (RunStatus.FAILED, RunStatus.ABANDONED)
+
+
+def runs_list(
+    session: Session,
+    *,
+    job: str | None = None,
+    failed: bool = False,
+    since: datetime | None = None,
+    limit: int | None = 50,
+) -> list[JobRun]:
+    """Runs, newest first."""
+    query = select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc())
+    if job is not None:
+        query = query.where(JobRun.job == job)
+    if failed:
+        query = query.where(JobRun.status.in_(FAILURE))
+    if since is not None:
+        query = query.where(JobRun.started_at >= since)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def last_runs(session: Session) -> dict[str, JobRun]:
+    """Each job's newest run."""
+    newest = select(JobRun.job, func.max(JobRun.id).label("id")).group_by(JobRun.job).subquery()
+    rows = session.scalars(select(JobRun).join(newest, JobRun.id == newest.c.id))
+    return {run.job: run for run in rows}
+
+
+def last_successes(session: Session) -> dict[str, datetime]:
+    """Each job's latest successful slot: the time it was scheduled for (loop, catch-up),
+    else when it started (cron, by hand)."""
+    when = func.coalesce(JobRun.scheduled_for, JobRun.started_at)
+    query = (
+        select(JobRun.job, func.max(when)).where(JobRun.status.in_(SUCCESS)).group_by(JobRun.job)
+    )
+    return {job: at for job, at in session.execute(query)}
+
+
+def slot_run(session: Session, job: str, slot: datetime) -> JobRun | None:
+    """The run of `job` for its scheduled time `slot`, if one was made (a second loop on
+    the same database finds it and skips the slot)."""
+    query = select(JobRun).where(JobRun.job == job, JobRun.scheduled_for == slot).limit(1)
+    return session.scalars(query).first()
