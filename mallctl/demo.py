@@ -46,6 +46,7 @@ from mallctl.leasing import leased_shop_ids
 from mallctl.money import round_money
 from mallctl.notifications.delivery import deliver, provider_factory
 from mallctl.notifications.templates import templates_install_defaults
+from mallctl.reports.service import report_job
 from mallctl.tenant_requests import service as requests_service
 from mallctl.tenant_requests.models import RequestType
 from mallctl.tenant_requests.schemas import RequestDraft
@@ -178,6 +179,8 @@ def demo_run(
         f"built {counts['shops']} shops, {counts['tenants']} tenants and "
         f"{counts['staff users']} staff users"
     )
+    monthly = report_job(app, "monthly")
+    report(f"wrote the monthly report of {monthly['period']} in {monthly['seconds']:.1f} s")
     db = describe_url(engine.url)
     return {
         "mall": app.settings.mall_name,
@@ -195,6 +198,8 @@ def demo_run(
         "files": {
             "receipts": str(receipts_dir),
             "device files": str(app.settings.home / "demo" / "devices"),
+            f"monthly report {monthly['period']} (HTML)": monthly["files"]["html"],
+            f"monthly report {monthly['period']} (PDF)": monthly["files"]["pdf"],
         },
         "next_steps": [
             f"try: mallctl --db {db} shop list --floor L1",
@@ -206,6 +211,7 @@ def demo_run(
             f"     mallctl --db {db} billing explain {first_bill(app, engine)}",
             f"     mallctl --db {db} billing statement T010",
             f"     mallctl --db {db} notify outbox --limit 5",
+            f"     mallctl --db {db} report monthly --format pdf --out monthly.pdf",
         ],
     }
 

@@ -109,6 +109,12 @@ RULES = [
         forbidden=BUSINESS - {"backups", "notifications"},
     ),
     Rule(
+        why="reports read the business areas and send report.ready through the notification "
+        "hub; the scheduler calls them, never the other way round",
+        applies_to=frozenset({"reports"}),
+        forbidden=frozenset({"scheduler", "cli", "demo", "backups", "flows"}),
+    ),
+    Rule(
         why="notifications build on the directory only (every other area sends through them)",
         applies_to=frozenset({"notifications"}),
         forbidden=BUSINESS - {"directory", "notifications"},

@@ -167,6 +167,9 @@ def _register() -> None:
 
     telemetry.register(app)
     backups.register(app)
+    from mallctl.cli import report
+
+    report.register(app)
     from mallctl.cli import billing_receipts  # adds commands to billing's group, so after it
 
     billing_receipts.register(app)

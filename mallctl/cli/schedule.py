@@ -34,7 +34,8 @@ def register(app: typer.Typer) -> None:
 
 def invoke_in_process(app: AppContext) -> Invoke:
     """Run a mallctl command line in this process, as the outer invocation's database and
-    config, capturing its stdout (the JSON summary) and stderr (passed on afterwards)."""
+    config, capturing its stdout (the JSON summary) and stderr (passed on afterwards, but
+    for the error line, which the caller says with the job's name)."""
     options: list[str] = []
     if app.overrides.get("database_url"):
         options += ["--db", str(app.overrides["database_url"])]
@@ -58,7 +59,10 @@ def invoke_in_process(app: AppContext) -> Invoke:
                     code = exc.exit_code
         finally:
             logger.handlers[:], logger.level = handlers, level
-        sys.stderr.write(err.getvalue())
+        # Warnings pass on as they are; the error line is said once, with the job's name.
+        sys.stderr.writelines(
+            line for line in err.getvalue().splitlines(True) if not line.startswith("error: ")
+        )
         return CommandResult(int(code or 0), out.getvalue(), err.getvalue())
 
     return invoke
@@ -140,9 +144,10 @@ def run_job_(
 
     Example: mallctl schedule run-job billing.generate
     """
-    app = use(ctx)
+    app = use(ctx, as_of=as_of)
     job = job_get(name)
-    outcome = run_job(app, job, invoke=invoke_in_process(app), trigger="run-job", as_of=as_of)
+    invoke = invoke_in_process(app)
+    outcome = run_job(app, job, invoke=invoke, trigger="run-job", as_of=app.as_of)
     _say(outcome, Messages(quiet=app.quiet))
     emit(outcome.view(), as_json=json_, human=lambda out: None)
     raise typer.Exit(_exit_code(outcome))
@@ -164,11 +169,13 @@ def run(
     messages = Messages(quiet=app.quiet)
     app.engine()  # fail now, not at the first tick, on a database that cannot be used
     loop = Loop(app, JOBS, invoke_in_process(app), report=lambda o: _say(o, messages))
-    messages.info(
-        f"scheduler loop: {len(JOBS)} jobs in mall time ({app.settings.timezone}); "
-        "SIGTERM or Ctrl-C stops it"
+    loop.run_forever(
+        catch_up=not no_catch_up,
+        started=lambda: messages.info(
+            f"scheduler loop: {len(JOBS)} jobs in mall time ({app.settings.timezone}); "
+            "SIGTERM or Ctrl-C stops it"
+        ),
     )
-    loop.run_forever(catch_up=not no_catch_up)
     messages.info("scheduler loop stopped")
 
 

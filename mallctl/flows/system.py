@@ -123,8 +123,9 @@ def check_database(engine: Engine) -> Check:
 def check_jobs(
     session: Session, jobs: Iterable[Job], *, now: datetime, tz: ZoneInfo
 ) -> list[Check]:
-    """Each job against its schedule: `fail` when its last run failed or it missed two
-    slots in a row, `warn` when it never ran or the latest slot's run has not happened."""
+    """Each job against its schedule: `fail` when its last run failed, it missed two
+    slots in a row, or a run has been going longer than the job's lock timeout; `warn` when
+    it never ran or the latest slot's run has not happened yet."""
     runs = last_runs(session)
     successes = last_successes(session)
     checks = []
@@ -142,7 +143,19 @@ def check_jobs(
                 Check(name, "fail", f"last run {run.status.value} at {when}: {run.error}")
             )
         elif run.status is RunStatus.RUNNING:
-            checks.append(Check(name, "ok", f"running since {_local(run.started_at, tz)}"))
+            since = _local(run.started_at, tz)
+            if now - run.started_at > timedelta(seconds=job.lock_timeout_s):
+                limit = job.lock_timeout_s // 60
+                checks.append(
+                    Check(
+                        name,
+                        "fail",
+                        f"running since {since}, past its {limit}-minute limit: hung, or its "
+                        f"process died (see `mallctl schedule history --job {job.name}`)",
+                    )
+                )
+            else:
+                checks.append(Check(name, "ok", f"running since {since}"))
         elif success is None or success < before:
             since = _local(success, tz) if success else "never"
             checks.append(

@@ -393,6 +393,7 @@ def _outbound(row: OutboxMessage, settings: Settings) -> OutboundMessage:
         sms_template_code=row.sms_template_code,
         sms_params=dict(row.sms_params or {}),
         data=dict(row.data or {}),
+        attachments=tuple(str(p) for p in (row.data or {}).get("attachments") or ()),
     )
 
 

@@ -82,6 +82,7 @@ def notify(
     channels: Iterable[Channel] | None = None,
     locale: str | None = None,
     strict: bool = False,
+    attachments: Iterable[str] = (),
 ) -> QueueReport:
     """Queue `event` for `recipients`, in the caller's transaction.
 
@@ -93,6 +94,10 @@ def notify(
     A template that does not render (an operator's edit using a variable the event does
     not give) must not undo the caller's business change: the message is skipped and
     named in `render_errors`, unless `strict` (a person sending by hand), which raises.
+
+    `attachments` are paths of files to attach to the EMAIL messages (a report's PDF);
+    they are kept in the outbox row's data and read when the message is sent. Other
+    channels ignore them.
     """
     known = EVENTS.get(event)
     if known is not None and known.repeats and period is None:
@@ -103,6 +108,7 @@ def notify(
         tuple(channels) if channels is not None else (known.channels if known else tuple(Channel))
     )
     chosen_locale = locale or settings.notifications.locale
+    files = [str(path) for path in attachments]
     templates = _templates(session, event, chosen_locale)
     report = QueueReport()
     for recipient in recipients:
@@ -182,6 +188,7 @@ def notify(
                             "name": recipient.name,
                         },
                         "variables": {k: str(v) for k, v in payload.items()},
+                        **({"attachments": files} if files and channel is Channel.EMAIL else {}),
                     },
                     "status": OutboxStatus.PENDING,
                     "attempts": 0,

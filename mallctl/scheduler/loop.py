@@ -17,7 +17,7 @@ import signal
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from types import FrameType
 from zoneinfo import ZoneInfo
 
@@ -68,12 +68,21 @@ class Loop:
         """Run the jobs with a slot in (previous tick, now], each once, for its latest slot."""
         due = []
         for job in self.jobs:
-            if self._due[job.name] <= now:
-                due.append((job, job.last_slot(now, self.tz)))
-                self._due[job.name] = job.next_slot(now, self.tz)
+            slot = self._due[job.name]
+            if slot > now:
+                continue
+            # Walk forward rather than back from `now`: in the repeated hour of a DST
+            # change the two 02:01s differ only by their offset, and walking keeps both.
+            later = job.slots_after(slot, self.tz)
+            following = next(later)
+            while following <= now and following.astimezone(UTC) > slot.astimezone(UTC):
+                slot, following = following, next(later)
+            due.append((job, slot))
+            self._due[job.name] = following
         return self._run(due, trigger="loop")
 
     def _run(self, due: Iterable[tuple[Job, datetime]], *, trigger: str) -> list[Outcome]:
+        retry_failed = trigger == "catch-up"
         outcomes = []
         for job, slot in due:
             if self.stopping:
@@ -85,6 +94,7 @@ class Loop:
                 trigger=trigger,
                 as_of=slot.isoformat(),
                 scheduled_for=slot,
+                retry_failed=retry_failed,
             )
             self.report(outcome)
             outcomes.append(outcome)
@@ -93,10 +103,18 @@ class Loop:
     def stop(self, signum: int, _frame: FrameType | None) -> None:
         self.stopping = True
 
-    def run_forever(self, *, catch_up: bool = True, poll_s: float = 1.0) -> None:
-        """Until SIGTERM or SIGINT: catch up, then tick every minute."""
+    def run_forever(
+        self,
+        *,
+        catch_up: bool = True,
+        poll_s: float = 1.0,
+        started: Callable[[], None] = lambda: None,
+    ) -> None:
+        """Until SIGTERM or SIGINT: catch up, then tick every minute. `started` is called
+        once the signal handlers are in place."""
         previous = {sig: signal.signal(sig, self.stop) for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
+            started()
             now = self.now()
             self.start(now)
             if catch_up:

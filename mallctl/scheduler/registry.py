@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from cronsim import CronSim, CronSimError
 
-from mallctl.errors import NotFound
+from mallctl.errors import MallctlError
 
 HOUR = 3600
 
@@ -50,6 +50,7 @@ class Job:
     def slots_between(self, start: datetime, end: datetime, tz: ZoneInfo) -> list[datetime]:
         """Scheduled times in (start, end]."""
         slots = []
+        end = end.astimezone(UTC)  # aware datetimes of one zone compare ignoring fold
         for slot in self.slots_after(start, tz):
             if slot > end:
                 break
@@ -154,9 +155,7 @@ def job_get(name: str) -> Job:
     try:
         return _BY_NAME[name]
     except KeyError:
-        raise NotFound(
-            f"no job '{name}' (see `mallctl schedule list`: {', '.join(_BY_NAME)})"
-        ) from None
+        raise MallctlError(f"no job '{name}'; the jobs: {', '.join(_BY_NAME)}") from None
 
 
 def check_expression(expression: str) -> None:

@@ -76,8 +76,11 @@ def run_job(
     trigger: str,
     as_of: str | None = None,
     scheduled_for: datetime | None = None,
+    retry_failed: bool = False,
 ) -> Outcome:
-    """Run `job` once unless another run of it holds its lock (then `skipped`)."""
+    """Run `job` once unless another run of it holds its lock, or (for a `scheduled_for`
+    slot) the slot already has a run — a failed one counts only without `retry_failed`
+    (catch-up retries a slot whose run failed). Either way the outcome is `skipped`."""
     engine = app.engine()
     owner = Owner.this_process()
     outcome = Outcome(job.name)
@@ -87,7 +90,9 @@ def run_job(
             outcome.skipped, outcome.reason = True, "another run of it holds its lock"
             return outcome
         with app.transaction(write=True) as session:
-            if scheduled_for is not None and slot_run(session, job.name, scheduled_for):
+            if scheduled_for is not None and slot_run(
+                session, job.name, scheduled_for, successful=retry_failed
+            ):
                 outcome.skipped = True
                 outcome.reason = f"already run for {scheduled_for.isoformat()}"
                 return outcome

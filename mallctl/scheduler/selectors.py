@@ -51,8 +51,10 @@ def last_successes(session: Session) -> dict[str, datetime]:
     return {job: at for job, at in session.execute(query)}
 
 
-def slot_run(session: Session, job: str, slot: datetime) -> JobRun | None:
-    """The run of `job` for its scheduled time `slot`, if one was made (a second loop on
-    the same database finds it and skips the slot)."""
-    query = select(JobRun).where(JobRun.job == job, JobRun.scheduled_for == slot).limit(1)
-    return session.scalars(query).first()
+def slot_run(session: Session, job: str, slot: datetime, *, successful: bool = False) -> bool:
+    """Whether `job` has a run for its scheduled time `slot` (only a successful or still
+    running one when `successful`): a second loop on the database finds it and skips."""
+    query = select(JobRun.id).where(JobRun.job == job, JobRun.scheduled_for == slot)
+    if successful:
+        query = query.where(JobRun.status.in_((*SUCCESS, RunStatus.RUNNING)))
+    return session.scalars(query.limit(1)).first() is not None

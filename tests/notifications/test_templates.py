@@ -52,6 +52,11 @@ TYPICAL = {
     "started_at": "2026-11-24 08:00",
     "report": "月报",
     "path": "/var/lib/mallctl/reports/monthly-2026-11.pdf",
+    "submitted_at": "2026-11-20 10:15",
+    "sla_days": "3",
+    "status": "fail",
+    "problems": "2",
+    "checks": "[fail] backups: no backup in /var/lib/mallctl/backups\n[warn] devices: 1 offline",
 }
 DEFAULTS = load_default_templates()
 
@@ -206,7 +211,7 @@ def test_init_installs_every_default_template_once(cli):
     second = cli.json("init")
     assert (second["templates_added"], second["templates_kept"]) == (0, len(DEFAULTS))
     listed = cli.json("notify", "template", "list")
-    assert len(listed) == len(DEFAULTS) == 64
+    assert len(listed) == len(DEFAULTS) == 72
     assert {t["origin"] for t in listed} == {"default"}
     assert {t["locale"] for t in listed} == set(LOCALES)
 

@@ -50,6 +50,8 @@ class OutboundMessage:
     sms_params: dict[str, str] = field(default_factory=dict)
     # PUSH: the JSON-able payload that goes into the webhook body.
     data: dict[str, object] = field(default_factory=dict)
+    # EMAIL: paths of files to attach (a report's PDF); other channels ignore them.
+    attachments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

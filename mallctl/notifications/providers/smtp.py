@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import mimetypes
 import smtplib
 import socket
 import ssl
@@ -20,6 +21,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime
+from pathlib import Path
 
 from mallctl.config import SmtpSettings
 from mallctl.notifications.providers._missing import not_set
@@ -53,7 +55,24 @@ def build_email(
     email["X-Mallctl-Event"] = message.event
     # base64 keeps Chinese text intact through servers that are not 8-bit clean.
     email.set_content(message.body, charset="utf-8", cte="base64")
+    for name in message.attachments:
+        _attach(email, Path(name))
     return email
+
+
+def _attach(email: EmailMessage, path: Path) -> None:
+    """Attach a file with the MIME type its name says (application/pdf for a report). A
+    file gone since the message was queued (a report rewritten, a cleanup) is left out
+    rather than holding the message back: the body still says where the report is."""
+    try:
+        content = path.read_bytes()
+    except OSError:
+        return
+    kind, encoding = mimetypes.guess_type(path.name)
+    if kind is None or encoding is not None:
+        kind = "application/octet-stream"
+    maintype, subtype = kind.split("/", 1)
+    email.add_attachment(content, maintype=maintype, subtype=subtype, filename=path.name)
 
 
 class SmtpProvider:
