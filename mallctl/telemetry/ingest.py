@@ -19,18 +19,20 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from mallctl.db import transaction
@@ -46,9 +48,9 @@ from mallctl.telemetry.models import (
 )
 from mallctl.telemetry.schemas import (
     DATA_FIELDS,
-    ReadingIn,
     device_type,
     first_error,
+    reading_check,
     reading_instant,
 )
 from mallctl.textfiles import detect_encoding
@@ -58,7 +60,7 @@ COUNTED = ("traffic_count", "transaction_count")  # what a running-total counter
 FORMATS = ("auto", "ndjson", "json", "csv")
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One record from a file: its place, and the record or why it could not be read."""
 
@@ -130,8 +132,14 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
+_DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_no_constants)
+
+
 def _loads(text: str) -> Any:
-    return json.loads(text, parse_float=Decimal, parse_constant=_no_constants)
+    """json.loads(text, parse_float=Decimal, …) for stripped text, without making a decoder
+    each time; text after the value is refused by decode, with json.loads's message."""
+    value, end = _DECODER.raw_decode(text)
+    return value if end == len(text) else _DECODER.decode(text)
 
 
 def detect_format(path: Path, head: bytes) -> str:
@@ -227,13 +235,13 @@ def _csv(name: str, handle: IO[bytes]) -> Iterator[Row]:
             yield Row(name, reader.line_num, None, f"cannot read the line: {exc}", fatal=True)
             return
         number = reader.line_num
-        if not any(c.strip() for c in cells):
+        if not "".join(cells).strip():
             continue
-        if any(_undecodable(c) for c in cells):
+        if _undecodable("".join(cells)):
             shown = ",".join(cells).encode("utf-8", "backslashreplace").decode("utf-8")
             yield Row(name, number, None, f"not valid {encoding} text", shown[:2000])
             continue
-        if [c.strip().lower() for c in cells] == header:
+        if cells[0].strip().lower() == header[0] and [c.strip().lower() for c in cells] == header:
             yield Row(name, number, None, "a repeated header line", ",".join(cells))
             continue
         if len(cells) > len(header):
@@ -250,7 +258,7 @@ def _csv(name: str, handle: IO[bytes]) -> Iterator[Row]:
         data: dict[str, Any] = {}
         for key, value in values.items():
             value = value.strip()
-            if key in ("device_id", "device_type", "shop_id", "timestamp"):
+            if key in _RECORD_KEYS:
                 record[key] = value or None
             elif value != "":
                 data[key] = value
@@ -259,7 +267,12 @@ def _csv(name: str, handle: IO[bytes]) -> Iterator[Row]:
 
 
 def _undecodable(text: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in text)
+    return _SURROGATE.search(text) is not None
+
+
+# what surrogateescape makes of a byte it cannot decode
+_SURROGATE = re.compile("[\udc80-\udcff]")
+_RECORD_KEYS = frozenset(("device_id", "device_type", "shop_id", "timestamp"))
 
 
 def read_rows(path: Path, handle: IO[bytes], fmt: str) -> Iterator[Row]:
@@ -330,8 +343,39 @@ class _Known:
     counts: CountsMode
 
 
+READING_COLUMNS = (
+    "device_pk", "shop_id", "ts", "hour_start", "day", *DATA_FIELDS, "raw", "received_at"
+)  # fmt: skip
+_COLUMN_LIST = ", ".join(READING_COLUMNS)
+_SQLITE_INSERT = (
+    f"INSERT INTO reading ({_COLUMN_LIST}) VALUES ({', '.join('?' * len(READING_COLUMNS))}) "
+    "ON CONFLICT (device_pk, ts) DO NOTHING"
+)
+_SQLITE_MARK = """
+    INSERT INTO telemetry_pending_hour (shop_id, hour_start, seq)
+    SELECT DISTINCT shop_id, hour_start, ? FROM reading WHERE id > ? AND shop_id IS NOT NULL
+    ORDER BY shop_id, hour_start
+    ON CONFLICT (shop_id, hour_start) DO UPDATE SET seq = excluded.seq
+"""
+_POSTGRES_STAGE = f"""
+    CREATE TEMPORARY TABLE IF NOT EXISTS reading_in ON COMMIT DELETE ROWS AS
+    SELECT {_COLUMN_LIST} FROM reading WITH NO DATA
+"""
+_POSTGRES_INSERT = f"""
+    INSERT INTO reading ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM reading_in
+    ON CONFLICT (device_pk, ts) DO NOTHING RETURNING id, shop_id, hour_start
+"""
+
+
 class Importer:
-    """Writes validated readings, a chunk per transaction."""
+    """Writes validated readings, a chunk per transaction.
+
+    Built for speed (docs/telemetry.md, Performance): the usual record is checked by
+    `schemas.reading_fast`, a timestamp's instant and buckets are worked out once however
+    many devices share it, and the readings reach the database as the driver's own values
+    (made by the columns' bind processors) in one executemany on SQLite, one COPY on
+    PostgreSQL, instead of SQLAlchemy's per-row statement machinery.
+    """
 
     def __init__(
         self,
@@ -351,14 +395,16 @@ class Importer:
         self.quarantine = quarantine
         self.devices: dict[str, _Known] = {}
         self.shops: dict[str, int] = {}
+        self._instants: dict[str, tuple[datetime, datetime, date]] = {}
         with transaction(engine) as session:
             for shop_id, code in session.execute(select(Shop.id, Shop.code)):
                 self.shops[code.upper()] = shop_id
                 self.shops[str(shop_id)] = shop_id
             for d in session.scalars(select(Device)):
                 self.devices[d.device_id] = _Known(d.id, d.shop_id, d.counts)
-        dialect = engine.dialect.name
-        self._insert = sqlite.insert if dialect == "sqlite" else postgresql.insert  # type: ignore[attr-defined]
+        self.sqlite = engine.dialect.name == "sqlite"
+        self._insert = sqlite.insert if self.sqlite else postgresql.insert  # type: ignore[attr-defined]
+        self.writer = (_SqliteWriter if self.sqlite else _PostgresWriter)(engine, received_at)
 
     def run(self, rows: Iterable[Row], summary: FileSummary) -> None:
         chunk: list[Row] = []
@@ -374,15 +420,29 @@ class Importer:
         summary.rejected += 1
         self.quarantine.add(row, reason)
 
+    def _when(self, timestamp: str | int | float) -> tuple[datetime, datetime, date]:
+        """The reading's instant, its hour and its day: worked out once per timestamp text,
+        as devices report on the same marks (every 5 minutes, on the minute)."""
+        if isinstance(timestamp, str) and (found := self._instants.get(timestamp)):
+            return found
+        instant = reading_instant(timestamp, tz=self.tz, now=self.now)  # refuses non-text
+        found = (instant, *rules.buckets(instant, self.tz))
+        if len(self._instants) >= CHUNK:
+            self._instants.clear()
+        self._instants[str(timestamp)] = found
+        return found
+
     def _validated(self, row: Row, summary: FileSummary) -> dict[str, Any] | None:
         summary.unreadable = summary.unreadable or row.fatal
         if row.record is None:
             self._reject(row, row.error or "unreadable", summary)
             return None
-        record = {k: v for k, v in row.record.items() if k != "_error"}
+        record = row.record
+        if "_error" in record:
+            record = {k: v for k, v in record.items() if k != "_error"}
         try:
-            reading = ReadingIn.model_validate(record)
-            instant = reading_instant(reading.timestamp, tz=self.tz, now=self.now)
+            reading = reading_check(record)
+            instant, hour_start, day = self._when(reading.timestamp)
         except ValidationError as exc:
             self._reject(row, first_error(exc), summary)
             return None
@@ -395,22 +455,20 @@ class Importer:
             if shop_pk is None:
                 self._reject(row, f"unknown shop '{reading.shop_id}'", summary)
                 return None
-        data = reading.data
-        values = {name: getattr(data, name) for name in DATA_FIELDS}
-        raw: dict[str, Any] = {}
-        if data.model_extra:
-            raw.update(data.model_extra)
-        extra = {k: v for k, v in (reading.model_extra or {}).items() if k != "ip"}
-        if extra:
-            raw["_record"] = extra
+        values = reading.values
+        raw: dict[str, Any] = dict(reading.data_extra)
+        ip = None
+        if reading.extra:
+            ip = reading.extra.get("ip")
+            extra = {k: v for k, v in reading.extra.items() if k != "ip"}
+            if extra:
+                raw["_record"] = extra
         bad = rules.out_of_range(values)
         if bad:
             raw["_out_of_range"] = {k: str(v) for k, v in bad.items()}
             for name in bad:
                 values[name] = None
                 summary.fixes[f"{name} out of range"] += 1
-        hour_start, day = rules.buckets(instant, self.tz)
-        ip = (reading.model_extra or {}).get("ip")
         return {
             "device_id": reading.device_id,
             "device_type": device_type(reading.device_type),
@@ -436,31 +494,10 @@ class Importer:
             for value in good:
                 known = self.devices[value["device_id"]]
                 shop = value["shop_id"] if value["shop_id"] is not None else known.shop_id
-                rows.append(
-                    {
-                        "device_pk": known.pk,
-                        "shop_id": shop,
-                        "ts": value["ts"],
-                        "hour_start": value["hour_start"],
-                        "day": value["day"],
-                        **{name: value[name] for name in DATA_FIELDS},
-                        "raw": value["raw"],
-                        "received_at": self.received_at,
-                    }
-                )
-            table = Reading.__table__
-            statement = (
-                self._insert(table)
-                .on_conflict_do_nothing(index_elements=["device_pk", "ts"])
-                .returning(table.c.id, table.c.shop_id, table.c.hour_start)
-            )
-            # Core, not the ORM's bulk insert: no per-row ORM bookkeeping
-            inserted = session.connection().execute(statement, rows).all()
-            summary.inserted += len(inserted)
-            summary.duplicates += len(rows) - len(inserted)
-            marks = {(r.shop_id, r.hour_start) for r in inserted if r.shop_id is not None}
-            if marks:
-                mark_hours(session, marks, seq=max(r.id for r in inserted))
+                rows.append(self.writer.row(known.pk, shop, value))
+            inserted = self.writer.store(session, rows)
+            summary.inserted += inserted
+            summary.duplicates += len(rows) - inserted
             self._seen(session, good)
 
     def _running_totals(self, session: Any, good: list[dict[str, Any]]) -> None:
@@ -495,37 +532,41 @@ class Importer:
                 value["raw"] = {**(value["raw"] or {}), "_totals": totals}
 
     def _devices(self, session: Any, good: list[dict[str, Any]]) -> int:
-        """Create the devices seen for the first time (ON CONFLICT: another import may
-        create the same one at the same moment)."""
+        """Create the devices seen for the first time, in one statement (ON CONFLICT:
+        another import may create the same one at the same moment)."""
         new: dict[str, dict[str, Any]] = {}
         for value in good:
             if value["device_id"] not in self.devices and value["device_id"] not in new:
                 new[value["device_id"]] = value
-        created = 0
-        for device_id, value in new.items():
-            statement = (
-                self._insert(Device)
-                .values(
-                    device_id=device_id,
-                    device_type=value["device_type"],
-                    shop_id=value["shop_id"],
-                    status=DeviceStatus.ONLINE,
-                    ip=value["ip"],
-                    counts=self.counts or CountsMode.INTERVAL,
-                    created_at=self.received_at,
-                )
-                .on_conflict_do_nothing(index_elements=["device_id"])
-                .returning(Device.id)
-            )
-            pk = session.execute(statement).scalar_one_or_none()
-            if pk is not None:
-                created += 1
-                mode = self.counts or CountsMode.INTERVAL
-                self.devices[device_id] = _Known(pk, value["shop_id"], mode)
-            else:  # created by another import a moment ago
-                device = session.scalars(select(Device).where(Device.device_id == device_id)).one()
-                self.devices[device_id] = _Known(device.id, device.shop_id, device.counts)
-        return created
+        if not new:
+            return 0
+        mode = self.counts or CountsMode.INTERVAL
+        table = Device.__table__
+        statement = (
+            self._insert(table)
+            .on_conflict_do_nothing(index_elements=["device_id"])
+            .returning(table.c.id, table.c.device_id)
+        )
+        rows = [
+            {
+                "device_id": device_id,
+                "device_type": value["device_type"],
+                "shop_id": value["shop_id"],
+                "status": DeviceStatus.ONLINE,
+                "ip": value["ip"],
+                "counts": mode,
+                "created_at": self.received_at,
+            }
+            for device_id, value in new.items()
+        ]
+        created = session.connection().execute(statement, rows).all()
+        for pk, device_id in created:
+            self.devices[device_id] = _Known(pk, new[device_id]["shop_id"], mode)
+        others = [d for d in new if d not in self.devices]  # created by another import
+        if others:
+            for device in session.scalars(select(Device).where(Device.device_id.in_(others))):
+                self.devices[device.device_id] = _Known(device.id, device.shop_id, device.counts)
+        return len(created)
 
     def _seen(self, session: Any, good: list[dict[str, Any]]) -> None:
         """last_seen_at (never backwards), and the shop and ip of the newest reading."""
@@ -534,22 +575,120 @@ class Importer:
             seen = newest.get(value["device_id"])
             if seen is None or value["ts"] > seen["ts"]:
                 newest[value["device_id"]] = value
+        changes = []
         for device_id, value in newest.items():
             known = self.devices[device_id]
-            changes: dict[str, Any] = {"last_seen_at": value["ts"]}
             if value["shop_id"] is not None:
-                changes["shop_id"] = value["shop_id"]
                 known.shop_id = value["shop_id"]
-            if value["ip"]:
-                changes["ip"] = value["ip"]
-            session.execute(
-                update(Device)
-                .where(
-                    Device.id == known.pk,
-                    (Device.last_seen_at.is_(None)) | (Device.last_seen_at < value["ts"]),
-                )
-                .values(**changes)
-            )
+            ts = self.writer.instant(value["ts"])
+            changes.append((ts, value["shop_id"], value["ip"] or None, known.pk, ts))
+        seen = _SEEN.format(p=self.writer.placeholder)
+        session.connection().exec_driver_sql(seen, changes)
+
+
+# last_seen_at never moves backwards; shop and ip follow the newest reading when it has them
+_SEEN = """
+    UPDATE device SET last_seen_at = {p}, shop_id = COALESCE({p}, shop_id), ip = COALESCE({p}, ip)
+    WHERE id = {p} AND (last_seen_at IS NULL OR last_seen_at < {p})
+"""
+
+
+class _SqliteWriter:
+    """Readings into SQLite as the driver's own values, one executemany a chunk.
+
+    The values are what the columns' bind processors make (UTCDateTime's text, Fixed's
+    number), instants and dates cached as the same few recur. SQLite numbers a new row after
+    the highest id, and the write lock is ours (BEGIN IMMEDIATE): the rows a chunk inserted
+    are the ones above the highest id before it. Their hours are marked from there, and the
+    rowcount says how many were new, so no RETURNING.
+    """
+
+    placeholder = "?"
+
+    def __init__(self, engine: Engine, received_at: datetime) -> None:
+        dialect = engine.dialect
+
+        def processor(name: str) -> Any:
+            return Reading.__table__.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+
+        self.instant = lru_cache(maxsize=4096)(processor("ts"))
+        self._day = lru_cache(maxsize=4096)(processor("day"))
+        self._sales = processor("sales_amount")
+        self._measure = processor("temperature")
+        self._raw = processor("raw")
+        self._no_raw = self._raw(None)
+        self._received = self.instant(received_at)
+
+    def row(self, pk: int, shop: int | None, v: dict[str, Any]) -> tuple[Any, ...]:
+        sales, temperature, humidity = v["sales_amount"], v["temperature"], v["humidity"]
+        return (
+            pk,
+            shop,
+            self.instant(v["ts"]),
+            self.instant(v["hour_start"]),
+            self._day(v["day"]),
+            v["traffic_count"],
+            None if sales is None else self._sales(sales),
+            v["transaction_count"],
+            None if temperature is None else self._measure(temperature),
+            None if humidity is None else self._measure(humidity),
+            self._no_raw if v["raw"] is None else self._raw(v["raw"]),
+            self._received,
+        )
+
+    def store(self, session: Any, rows: list[tuple[Any, ...]]) -> int:
+        """Insert the rows (duplicates left out), mark their hours; how many were new."""
+        connection = session.connection()
+        last = connection.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM reading").scalar()
+        inserted = connection.exec_driver_sql(_SQLITE_INSERT, rows).rowcount
+        if inserted:
+            seq = connection.exec_driver_sql("SELECT MAX(id) FROM reading").scalar()
+            connection.exec_driver_sql(_SQLITE_MARK, (seq, last))
+        return int(inserted)
+
+
+class _PostgresWriter:
+    """Readings into PostgreSQL: COPY into a temporary table, then one INSERT … SELECT …
+    ON CONFLICT DO NOTHING returning the new rows' hours to mark. psycopg takes the values
+    as they are (instants in UTC, Decimals), and the JSON as the text SQLAlchemy sends."""
+
+    placeholder = "%s"
+
+    def __init__(self, engine: Engine, received_at: datetime) -> None:
+        self._received = received_at
+        self._no_raw = json.dumps(None)
+
+    @staticmethod
+    def instant(value: datetime) -> datetime:
+        return value
+
+    def row(self, pk: int, shop: int | None, v: dict[str, Any]) -> tuple[Any, ...]:
+        return (
+            pk,
+            shop,
+            v["ts"],
+            v["hour_start"],
+            v["day"],
+            *(v[name] for name in DATA_FIELDS),
+            self._no_raw if v["raw"] is None else json.dumps(v["raw"]),
+            self._received,
+        )
+
+    def store(self, session: Any, rows: list[tuple[Any, ...]]) -> int:
+        """Insert the rows (duplicates left out), mark their hours; how many were new."""
+        connection = session.connection()
+        connection.exec_driver_sql(_POSTGRES_STAGE)
+        with (
+            connection.connection.driver_connection.cursor() as cursor,
+            cursor.copy(f"COPY reading_in ({_COLUMN_LIST}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        inserted = connection.exec_driver_sql(_POSTGRES_INSERT).all()
+        marks = {(shop, hour) for _, shop, hour in inserted if shop is not None}
+        if marks:
+            mark_hours(session, marks, seq=max(pk for pk, _, _ in inserted))
+        return len(inserted)
 
 
 def mark_hours(session: Any, marks: Iterable[tuple[int, datetime]], *, seq: int) -> None:

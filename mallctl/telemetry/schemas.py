@@ -5,12 +5,18 @@ Structural problems reject the row with a reason (unparseable, no device_id or t
 wrong types, NaN or Infinity, a timestamp that does not exist in the mall's zone or lies
 more than five minutes in the future). Values of the right type but out of range are not
 structural: cleaning (rules.py) sets them to NULL and keeps the original in the raw payload.
+
+`reading_check` is what the import calls: a fast path (`reading_fast`) for the usual
+record, running the same field rules without pydantic's machinery, and the model for
+everything else, so the model alone words every error.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -58,6 +64,9 @@ def _count(value: Any) -> Any:
 
 
 def _decimal(places: int, digits: int) -> Any:
+    limit = Decimal(10) ** (digits - places)
+    quantum = Decimal(1).scaleb(-places)
+
     def check(value: Any) -> Any:
         value = _no_bool(value)
         text = str(value).strip() if not isinstance(value, float) else repr(value)
@@ -69,20 +78,36 @@ def _decimal(places: int, digits: int) -> Any:
             raise ValueError(f"'{value}' is not a number") from None
         if not number.is_finite():
             raise ValueError(f"{value} is not a finite number")
-        if abs(number) >= Decimal(10) ** (digits - places):
+        if abs(number) >= limit:
             raise ValueError(f"{value} is too large")
-        return number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        return number.quantize(quantum, rounding=ROUND_HALF_UP)
 
     return check
 
 
-def _optional(check: Any) -> BeforeValidator:
-    return BeforeValidator(lambda v: None if v is None or v == "" else check(v))
+def _optional(check: Any) -> Any:
+    def run(value: Any) -> Any:
+        # isinstance first: comparing a Decimal with "" is slow
+        return None if value is None or (isinstance(value, str) and not value) else check(value)
+
+    return run
 
 
-Count = Annotated[StrictInt | None, _optional(_count)]
-Money = Annotated[Decimal | None, _optional(_decimal(2, 14))]
-Measure = Annotated[Decimal | None, _optional(_decimal(2, 6))]
+_COUNT = _optional(_count)
+_MONEY = _optional(_decimal(2, 14))
+_MEASURE = _optional(_decimal(2, 6))
+Count = Annotated[StrictInt | None, BeforeValidator(_COUNT)]
+Money = Annotated[Decimal | None, BeforeValidator(_MONEY)]
+Measure = Annotated[Decimal | None, BeforeValidator(_MEASURE)]
+
+# Each measured field's rule, and the type ReadingData holds once the rule has run.
+FIELD_RULES: dict[str, tuple[Any, type]] = {
+    "traffic_count": (_COUNT, int),
+    "sales_amount": (_MONEY, Decimal),
+    "transaction_count": (_COUNT, int),
+    "temperature": (_MEASURE, Decimal),
+    "humidity": (_MEASURE, Decimal),
+}
 
 
 class ReadingData(BaseModel):
@@ -122,6 +147,94 @@ class ReadingIn(BaseModel):
     data: ReadingData = Field(default_factory=ReadingData)
 
 
+@dataclass(slots=True)
+class Checked:
+    """A record that passed validation, in the shape the import uses."""
+
+    device_id: str
+    device_type: str
+    shop_id: str | int | None
+    timestamp: str | int | float
+    values: dict[str, Any]  # every field of DATA_FIELDS: int, Decimal or None
+    data_extra: dict[str, Any]  # the other keys of data, kept in the raw payload
+    extra: dict[str, Any]  # the other keys of the record (ip among them)
+
+
+def reading_check(record: dict[str, Any]) -> Checked:
+    """Validate one record: the common well-formed one through `reading_fast`, any other
+    through ReadingIn (`reading_full`), which also words the errors. Raises pydantic's
+    ValidationError."""
+    return reading_fast(record) or reading_full(record)
+
+
+def reading_full(record: dict[str, Any]) -> Checked:
+    """Validate one record with ReadingIn. Raises pydantic's ValidationError, or
+    InvalidInput for text that is not Unicode at all (a lone surrogate, which a JSON
+    `\\ud83d` escape can make and which pydantic cannot even read)."""
+    try:
+        reading = ReadingIn.model_validate(record)
+    except UnicodeEncodeError:
+        raise InvalidInput("a value holds a lone surrogate (half of an emoji?), not text") from None
+    data = reading.data
+    return Checked(
+        reading.device_id,
+        reading.device_type,
+        reading.shop_id,
+        reading.timestamp,
+        {name: getattr(data, name) for name in DATA_FIELDS},
+        dict(data.model_extra or {}),
+        dict(reading.model_extra or {}),
+    )
+
+
+_FAST_KEYS = frozenset(("device_id", "device_type", "shop_id", "timestamp", "data"))
+
+
+def _plain(value: Any) -> bool:
+    """Text every rule of ReadingIn takes as it is: printable (so no NUL, no lone surrogate,
+    no whitespace but the space) with no space to strip at either end."""
+    return type(value) is str and value.isprintable() and value[:1] != " " and value[-1:] != " "
+
+
+def reading_fast(record: dict[str, Any]) -> Checked | None:
+    """ReadingIn's result for a record of the usual shape, two to three times faster: text
+    fields that need no stripping, data of the five known fields, each checked by its rule
+    in FIELD_RULES (the ones ReadingData runs). None for anything else (other keys, numbers
+    or nulls where text goes, a value its rule refuses): ReadingIn then decides, and words
+    the error. tests/telemetry/test_telemetry_fast_path.py checks both give the same."""
+    if not _FAST_KEYS.issuperset(record):
+        return None
+    device_id = record.get("device_id")
+    device_type = record.get("device_type", "OTHER")
+    shop_id = record.get("shop_id")
+    timestamp = record.get("timestamp")
+    data = record.get("data", {})
+    if not (
+        _plain(device_id)
+        and 0 < len(device_id) <= 64
+        and _plain(device_type)
+        and (shop_id is None or _plain(shop_id))
+        and _plain(timestamp)
+        and type(data) is dict
+    ):
+        return None
+    values = dict.fromkeys(DATA_FIELDS)
+    for name, value in data.items():
+        rule = FIELD_RULES.get(name)
+        if rule is None:
+            return None
+        check, kind = rule
+        try:
+            value = check(value)
+        except (ValueError, TypeError, ArithmeticError):
+            return None
+        if value is not None and type(value) is not kind:
+            return None
+        values[name] = value
+    return Checked(device_id, device_type, shop_id, timestamp, values, {}, {})
+
+
+@lru_cache(maxsize=256)
 def device_type(text: str) -> DeviceType:
     """FOOT_TRAFFIC, POS, ENVIRONMENT; any other type is accepted as OTHER."""
     try:

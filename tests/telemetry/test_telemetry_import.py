@@ -623,3 +623,18 @@ def test_without_json_import_prints_a_table_and_the_totals(mall: Cli, tmp_path: 
     assert "a.ndjson" in ran.stdout
     assert "3 inserted" in ran.stdout and "0 rejected" in ran.stdout
     assert ran.stderr == ""
+
+
+def test_a_lone_surrogate_in_a_value_rejects_its_row_with_a_reason(mall: Cli, tmp_path: Path):
+    """`"\\ud83d"` (half an emoji, as a buggy firmware escapes it) is valid JSON but not
+    text: the row is quarantined with a reason; the good row of the file lands."""
+    good = json.dumps(record("FT-S1", "2026-11-24T09:00:00+08:00", traffic_count=4))
+    bad = good.replace('"traffic_count": 4', '"traffic_count": "4\\ud83d"').replace(
+        "FT-S1", "FT-S2"
+    )
+    path = write(tmp_path / "emoji.ndjson", f"{good}\n{bad}\n")
+    summary = import_(mall, path, code=3)
+    assert (summary["inserted"], summary["rejected"]) == (1, 1)
+    [rejected] = quarantined(summary["rejected_file"])
+    assert rejected["_error"]["line"] == 2
+    assert "lone surrogate" in rejected["_error"]["reason"]
