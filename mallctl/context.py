@@ -35,6 +35,7 @@ class AppContext:
     _loaded: LoadedSettings | None = field(default=None, repr=False)
     _clock: Clock | None = field(default=None, repr=False)
     _engine: Engine | None = field(default=None, repr=False)
+    _schema_checked: bool = field(default=False, repr=False)  # once per engine
 
     @classmethod
     def from_loaded(cls, loaded: LoadedSettings, *, clock: Clock | None = None) -> AppContext:
@@ -90,8 +91,9 @@ class AppContext:
             )
             db.check_reachable(engine)
             self._engine = engine
-        if require_schema:
+        if require_schema and not self._schema_checked:
             migrate.require_head(self._engine)
+            self._schema_checked = True
         return self._engine
 
     @contextmanager
@@ -109,3 +111,4 @@ class AppContext:
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
+            self._schema_checked = False

@@ -7,6 +7,8 @@ mode on SQLite.
 
 from __future__ import annotations
 
+import functools
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -24,7 +26,10 @@ def alembic_config() -> Config:
     return cfg
 
 
+@functools.cache
 def head_revision() -> str:
+    """The newest revision of the migration chain (read once: the chain ships with the code,
+    and reading it compiles every migration file)."""
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None, "the migration chain is empty"
     return head
