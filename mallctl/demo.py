@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,17 +25,16 @@ from sqlalchemy.orm import Session
 from mallctl import migrate
 from mallctl.billing import receipts
 from mallctl.billing import selectors as billing_selectors
-from mallctl.billing import service as billing
 from mallctl.billing.models import BillStatus, BillType, PaymentMethod
 from mallctl.billing.rules import Period
-from mallctl.clock import localize
+from mallctl.clock import localize, start_of_day
 from mallctl.context import AppContext
 from mallctl.contracts import service as contracts_service
 from mallctl.contracts.models import Contract
 from mallctl.contracts.schemas import ContractDraft
 from mallctl.db import describe_url
 from mallctl.directory import service
-from mallctl.directory.models import Role
+from mallctl.directory.models import Role, Shop
 from mallctl.directory.schemas import ShopDraft, TenantDraft, UserDraft
 from mallctl.directory.selectors import user_get
 from mallctl.errors import Refused
@@ -44,9 +44,11 @@ from mallctl.flows import requests as request_flows
 from mallctl.fonts import cjk_font
 from mallctl.leasing import leased_shop_ids
 from mallctl.money import round_money
-from mallctl.notifications.delivery import deliver, provider_factory
 from mallctl.notifications.templates import templates_install_defaults
-from mallctl.reports.service import report_job
+from mallctl.scheduler.loop import Loop
+from mallctl.scheduler.registry import job_get
+from mallctl.scheduler.runner import Invoke, Outcome, run_job
+from mallctl.telemetry import ingest
 from mallctl.tenant_requests import service as requests_service
 from mallctl.tenant_requests.models import RequestType
 from mallctl.tenant_requests.schemas import RequestDraft
@@ -121,7 +123,7 @@ STAFF = [
 
 @dataclass(frozen=True)
 class DemoOptions:
-    shops: int = 60
+    shops: int = 100
     days: int = 30
     seed: int = 7
 
@@ -131,10 +133,14 @@ def demo_database_url(home: Path) -> str:
 
 
 def demo_run(
-    app: AppContext, options: DemoOptions, report: Callable[[str], None]
+    app: AppContext,
+    options: DemoOptions,
+    report: Callable[[str], None],
+    invoke: Invoke,
 ) -> dict[str, Any]:
-    """Build the demo mall, saying what it does through `report`; refuses a database
-    that already holds data."""
+    """Build the demo mall, then drive a simulated month through the scheduler's own jobs
+    (`invoke` runs a job's command line), saying what it does through `report`; refuses a
+    database that already holds data."""
     engine = app.engine(create=True, require_schema=False)
     _require_empty(engine)
     migrate.upgrade(engine, "head")
@@ -162,31 +168,48 @@ def demo_run(
             service.tenant_create(session, draft=draft, at=now, actor=actor)
         counts["tenants"] = len(tenants)
         counts["notification templates"] = templates_install_defaults(session, at=now)["added"]
-        counts.update(_leases(session, app, rng, shops, tenants))
+        _leases(session, app, rng, shops, tenants)
         counts.update(_requests(session, app, rng, shops, tenants))
-        counts.update(_bills(session, app, rng))
-    delivered = deliver(
-        app.engine(),
-        settings=app.settings,
-        clock=app.clock,
-        providers=provider_factory(app.settings),
-    )
-    counts.update(_telemetry(app, rng, options.days, app.settings.home / "demo" / "devices"))
-    counts["messages sent (log provider)"] = delivered.sent
-    receipts_dir = app.settings.home / "demo" / "receipts"
-    counts["receipts (PDF)"] = len(_receipts(app, receipts_dir, count=5))
     report(
         f"built {counts['shops']} shops, {counts['tenants']} tenants and "
-        f"{counts['staff users']} staff users"
+        f"{counts['staff users']} staff users; simulating {options.days} days of jobs"
     )
-    monthly = report_job(app, "monthly")
-    report(f"wrote the monthly report of {monthly['period']} in {monthly['seconds']:.1f} s")
+    home = app.settings.home / "demo"
+    month = _simulate(app, rng, options.days, invoke, home)
+    # The finale, as of the end of the simulated month: what was queued goes out, a backup
+    # is taken and verified by restoring it, the monthly report is written, health checked.
+    # Messages are queued at the real time they were written, so they go out now.
+    end = month.end.isoformat()
+    finale = {
+        name: run_job(app, job_get(name), invoke=invoke, trigger="demo", as_of=as_of)
+        for name, as_of in (
+            ("telemetry.aggregate-hourly", end),  # the last evening's hours, the last day
+            ("telemetry.aggregate-daily", end),
+            ("telemetry.aggregate-monthly", end),
+            ("notify.deliver", None),
+            ("backup.run", end),
+            ("backup.verify", end),
+            ("reports.monthly", end),
+            ("system.health", end),
+        )
+    }
+    counts.update(_totals(app))
+    receipts_dir = home / "receipts"
+    counts["receipts (PDF)"] = len(_receipts(app, receipts_dir, count=5))
+    runs = Counter(o.status.value for o in [*month.outcomes, *finale.values()] if o.status)
+    counts["job runs"] = sum(runs.values())
+    for status, number in sorted(runs.items()):
+        counts[f"job runs {status}"] = number
+    files = (finale["reports.monthly"].summary or {}).get("files", {})
+    backup = finale["backup.run"].summary or {}
     db = describe_url(engine.url)
     return {
         "mall": app.settings.mall_name,
         "database": db,
         "seed": options.seed,
+        "simulated": {"from": month.first, "to": month.last, "days": options.days},
         "counts": counts,
+        "health": (finale["system.health"].summary or {}).get("status"),
         "floors": {
             floor: {
                 "shops": sum(1 for s in shops if s.floor == floor),
@@ -197,20 +220,21 @@ def demo_run(
         "categories": dict(Counter(s.category for s in shops if s.category).most_common()),
         "files": {
             "receipts": str(receipts_dir),
-            "device files": str(app.settings.home / "demo" / "devices"),
-            f"monthly report {monthly['period']} (HTML)": monthly["files"]["html"],
-            f"monthly report {monthly['period']} (PDF)": monthly["files"]["pdf"],
+            "device files (imported)": str(home / "devices"),
+            "backup": str(backup.get("path", "")),
+            "monthly report (HTML)": str(files.get("html", "")),
+            "monthly report (PDF)": str(files.get("pdf", "")),
         },
         "next_steps": [
-            f"try: mallctl --db {db} shop list --floor L1",
-            f"     mallctl --db {db} tenant list",
+            f"try: mallctl --db {db} schedule history --limit 20",
+            f"     mallctl --db {db} system health",
             f"     mallctl --db {db} contract list --status PENDING_REVIEW",
             f"     mallctl --db {db} contract stats",
             f"     mallctl --db {db} request list",
             f"     mallctl --db {db} billing list --period {Period.of(app.clock.today())}",
             f"     mallctl --db {db} billing explain {first_bill(app, engine)}",
             f"     mallctl --db {db} billing statement T010",
-            f"     mallctl --db {db} notify outbox --limit 5",
+            f"     mallctl --db {db} telemetry stats --granularity day",
             f"     mallctl --db {db} report monthly --format pdf --out monthly.pdf",
         ],
     }
@@ -222,16 +246,15 @@ def _leases(
     rng: random.Random,
     shops: list[ShopDraft],
     tenants: list[TenantDraft],
-) -> dict[str, int]:
+) -> None:
     """A contract for most tenants, driven through the real workflow, ending in every
     state: most APPROVED, some still DRAFT or PENDING_REVIEW, one REJECTED, a few that
-    have ended (EXPIRED) and one TERMINATED early."""
+    have ended (the contracts.expire job marks them EXPIRED) and one TERMINATED early."""
     today, now = app.clock.today(), app.clock.recorded_now()
     operator = user_get(session, "liu.ops")
     reviewer = user_get(session, "wang.review")
     admin = user_get(session, "admin")
     plans = ["draft"] * 2 + ["pending"] * 2 + ["rejected"] + ["expired"] * 3 + ["terminated"]
-    counts: dict[str, int] = {}
     for index, (shop, tenant) in enumerate(zip(shops, tenants, strict=False)):
         plan = plans[index] if index < len(plans) else "approved"
         months_ago = rng.randrange(2, 30) if plan != "expired" else rng.randrange(26, 40)
@@ -290,14 +313,6 @@ def _leases(
                 actor=admin,
                 at=now,
             )
-    contract_flows.contracts_expire(
-        session, settings=app.settings, today=today, at=now, dry_run=False
-    )
-    for status, number in session.execute(
-        select(Contract.status, func.count()).group_by(Contract.status)
-    ):
-        counts[f"contracts {status.value}"] = number
-    return dict(sorted(counts.items()))
 
 
 STEPS = {
@@ -350,115 +365,174 @@ def _requests(
     return {"tenant requests": len(wishes)}
 
 
-def _bills(session: Session, app: AppContext, rng: random.Random) -> dict[str, int]:
-    """Last month's and this month's bills, as the monthly billing job makes them, with the
-    daily reminder job run for each day of this month; most of last month's bills paid
-    (some in part), some of this month's; then today's overdue alerts."""
-    this_month = Period.of(app.clock.today())
-    today, now, at = app.clock.today(), app.clock.now(), app.clock.recorded_now()
-    made = 0
-    for period in (this_month.previous(), this_month):
-        made += len(billing.bills_generate(session, period=period, at=at).created)
-    counts = {"bills": made, "payments": 0, "bill reminders": 0}
-    day = this_month.first  # the daily reminder job, as it ran each day of this month
-    while day <= today:
-        reminded = billing_flows.bills_remind(
-            session, settings=app.settings, today=day, days_ahead=3, at=at
-        )
-        counts["bill reminders"] += len(reminded.reminded)
-        day += timedelta(days=1)
-    rows = billing_selectors.bill_list(session)
-    for row in rows:
-        due = row.bill.due_date
-        share = rng.random()
-        if due > today or share > (0.85 if row.bill.period != str(this_month) else 0.4):
-            continue  # unpaid
-        amount = row.bill.amount
-        if share > 0.7:
-            amount = round_money(amount * Decimal(rng.choice(["0.3", "0.5", "0.6"])))
-        paid_on = min(due + timedelta(days=rng.randint(-5, 12)), today)
-        paid_at = min(localize(datetime.combine(paid_on, time(10, 30)), app.settings.tz), now)
-        billing_flows.payment_receive(
-            session,
-            settings=app.settings,
-            row=row,
-            amount=amount,
-            method=rng.choice(list(PaymentMethod)),
-            paid_at=paid_at,
-            reference=f"DEMO-{row.bill.number}",
-            actor="chen.finance",
-            at=at,
-        )
-        counts["payments"] += 1
-    alerted = billing_flows.bills_overdue_alert(
-        session, settings=app.settings, today=today, days_overdue=0, at=at
-    )
-    counts["overdue alerts"] = alerted.alerted
-    return counts
+# The jobs the simulated month runs through the loop. Left to the finale, once: a backup
+# and its verification, the monthly report, the health check. Not run: the daily and
+# weekly reports (files a newcomer does not need thirty of) and telemetry.clean.
+DEMO_JOBS = (
+    "contracts.expire",
+    "contracts.renewal-reminders",
+    "contracts.stats",
+    "billing.generate",
+    "billing.turnover",
+    "billing.late-fees",
+    "billing.remind",
+    "billing.overdue",
+    "requests.sla-check",
+    "telemetry.aggregate-hourly",
+    "telemetry.aggregate-daily",
+    "telemetry.aggregate-monthly",
+    "telemetry.check-status",
+    "notify.deliver",
+    "system.cleanup",
+)
+# The loop's ticks each simulated day, in mall time: each runs every job due since the
+# tick before, once (fast-forward). Device files are imported before the first.
+TICKS = (time(9, 30), time(15, 30), time(21, 30))
+PAY_AT = time(16, 0)  # finance records the day's payments after the afternoon tick
+SILENT_DAYS = 2  # the first shop's people counter stops reporting for the last two days
 
 
-def _telemetry(app: AppContext, rng: random.Random, days: int, directory: Path) -> dict[str, int]:
-    """Device files for the last `days` days of every leased shop — a people counter at
-    the entrance (NDJSON, every 5 minutes while the mall is open, 10:00–22:00), the till
-    (CSV, every 15 minutes) and one climate sensor per floor (a JSON array, every 30
-    minutes, round the clock) — imported and rolled up as cron would."""
-    from mallctl.directory.models import Shop
-    from mallctl.telemetry import aggregate, ingest
+@dataclass
+class Month:
+    first: date
+    last: date
+    end: datetime  # the last tick
+    outcomes: list[Outcome]
 
-    today, tz = app.clock.today(), app.settings.tz
+
+def _simulate(app: AppContext, rng: random.Random, days: int, invoke: Invoke, home: Path) -> Month:
+    """`days` days ending yesterday, driven through the scheduler's loop: each day the
+    devices' files land in the spool and are imported (and archived), then the loop ticks
+    at TICKS — bills generated, reminders and overdue alerts, late fees and turnover on the
+    2nd, contracts expired, rollups, device status, request SLAs, messages delivered — and
+    finance records the payments tenants made that day."""
+    tz = app.settings.tz
+    today = app.clock.today()
+    first, last = today - timedelta(days=days), today - timedelta(days=1)
     with app.transaction() as session:
         leased = sorted(
-            session.scalars(select(Shop).where(Shop.id.in_(leased_shop_ids(session, on=today)))),
+            session.scalars(select(Shop).where(Shop.id.in_(leased_shop_ids(session, on=last)))),
             key=lambda s: s.code,
         )
-    directory.mkdir(parents=True, exist_ok=True)
-    traffic, tills, climate = [], [], []
-    first = today - timedelta(days=days)
+    spool, archive = home / "spool", home / "devices"
+    loop = Loop(app, tuple(job_get(name) for name in DEMO_JOBS), invoke)
+    loop.start(start_of_day(first, tz))
+    plans: dict[int, tuple[date, Decimal] | None] = {}
+    outcomes: list[Outcome] = []
     for n in range(days):
         day = first + timedelta(days=n)
-        weekend = day.weekday() >= 5
-        for shop in leased:
-            busy = rng.uniform(0.6, 1.4) * (1.5 if weekend else 1.0)
-            for minute in range(10 * 60, 22 * 60, 5):
-                at = datetime.combine(day, time(minute // 60, minute % 60), tz)
-                peak = 2.0 if 12 * 60 <= minute < 14 * 60 or 18 * 60 <= minute < 20 * 60 else 1.0
+        _device_files(rng, day, leased, spool, tz, silent=day > last - timedelta(days=SILENT_DAYS))
+        ingest.import_files(
+            app.engine(),
+            [spool],
+            fmt="auto",
+            tz=tz,
+            now=app.clock.now(),
+            received_at=app.clock.recorded_now(),
+            quarantine_dir=home / "quarantine",
+            archive_dir=archive,
+        )
+        for tick in TICKS:
+            outcomes += loop.tick(localize(datetime.combine(day, tick), tz))
+            if tick == TICKS[1]:
+                _payments(app, rng, day, plans)
+    end = localize(datetime.combine(last, TICKS[-1]), tz)
+    return Month(first, last, end, outcomes)
+
+
+def _payments(
+    app: AppContext, rng: random.Random, day: date, plans: dict[int, tuple[date, Decimal] | None]
+) -> None:
+    """Tenants pay: each open bill, when first seen, is given a day (its due date −5 to
+    +12, or the day it is seen if that is later) and an amount (in full, or 30–60 % of
+    it), or is never paid (about one in seven)."""
+    at = localize(datetime.combine(day, PAY_AT), app.settings.tz)
+    with app.transaction(write=True) as session:
+        for row in billing_selectors.bill_list(session):
+            bill = row.bill
+            if bill.status not in (BillStatus.UNPAID, BillStatus.PARTIAL):
+                continue
+            if bill.id not in plans:
+                share = rng.random()
+                # a bill first seen after its day (the month began before the simulation)
+                # is paid on the day it is seen
+                pay_on = max(day, bill.due_date + timedelta(days=rng.randint(-5, 12)))
+                amount = bill.amount - bill.paid_amount
+                if share > 0.7:
+                    amount = round_money(amount * Decimal(rng.choice(["0.3", "0.5", "0.6"])))
+                plans[bill.id] = None if share > 0.86 else (pay_on, amount)
+            plan = plans[bill.id]
+            if plan is None or plan[0] != day:
+                continue
+            billing_flows.payment_receive(
+                session,
+                settings=app.settings,
+                row=row,
+                amount=plan[1],
+                method=rng.choice(list(PaymentMethod)),
+                paid_at=at,
+                reference=f"DEMO-{bill.number}",
+                actor="chen.finance",
+                at=app.clock.recorded_now(),
+            )
+            plans[bill.id] = None
+
+
+def _device_files(
+    rng: random.Random, day: date, leased: list[Any], spool: Path, tz: ZoneInfo, *, silent: bool
+) -> None:
+    """One day of device files, as devices drop them: each leased shop's people counter
+    (NDJSON, every 5 minutes while the mall is open, 10:00–22:00), its till (CSV, every 15
+    minutes) and one climate sensor per floor (a JSON array, every 30 minutes, round the
+    clock). With `silent`, the first shop's counter sends nothing."""
+    weekend = day.weekday() >= 5
+    traffic, tills, climate = [], [], []
+    for index, shop in enumerate(leased):
+        busy = rng.uniform(0.6, 1.4) * (1.5 if weekend else 1.0)
+        for minute in range(10 * 60, 22 * 60, 5):
+            at = datetime.combine(day, time(minute // 60, minute % 60), tz)
+            peak = 2.0 if 12 * 60 <= minute < 14 * 60 or 18 * 60 <= minute < 20 * 60 else 1.0
+            count = rng.randint(0, int(12 * busy * peak))
+            if not (silent and index == 0):
                 traffic.append(
                     {
                         "device_id": f"FT-{shop.code}",
                         "device_type": "FOOT_TRAFFIC",
                         "shop_id": shop.code,
                         "timestamp": at.isoformat(),
-                        "data": {"traffic_count": rng.randint(0, int(12 * busy * peak))},
+                        "data": {"traffic_count": count},
                     }
                 )
-                if minute % 15 == 0:
-                    sales = (
-                        Decimal(rng.randint(0, int(900 * busy * peak)))
-                        + Decimal(rng.randint(0, 99)) / 100
-                    )
-                    tills.append(
-                        (f"POS-{shop.code}", shop.code, at.isoformat(), sales, rng.randint(0, 9))
-                    )
-        for floor in sorted({s.floor for s in leased if s.floor}):
-            anchor = next(s for s in leased if s.floor == floor)
-            for minute in range(0, 24 * 60, 30):
-                at = datetime.combine(day, time(minute // 60, minute % 60), tz)
-                climate.append(
-                    {
-                        "device_id": f"ENV-{floor}",
-                        "device_type": "ENVIRONMENT",
-                        "shop_id": anchor.code,
-                        "timestamp": at.isoformat(),
-                        "data": {
-                            "temperature": round(rng.uniform(20.5, 25.5), 1),
-                            "humidity": round(rng.uniform(40, 65), 1),
-                        },
-                    }
+            if minute % 15 == 0:
+                sales = (
+                    Decimal(rng.randint(0, int(900 * busy * peak)))
+                    + Decimal(rng.randint(0, 99)) / 100
                 )
-    (directory / "traffic.ndjson").write_text(
+                tills.append(
+                    (f"POS-{shop.code}", shop.code, at.isoformat(), sales, rng.randint(0, 9))
+                )
+    for floor in sorted({s.floor for s in leased if s.floor}):
+        anchor = next(s for s in leased if s.floor == floor)
+        for minute in range(0, 24 * 60, 30):
+            at = datetime.combine(day, time(minute // 60, minute % 60), tz)
+            climate.append(
+                {
+                    "device_id": f"ENV-{floor}",
+                    "device_type": "ENVIRONMENT",
+                    "shop_id": anchor.code,
+                    "timestamp": at.isoformat(),
+                    "data": {
+                        "temperature": round(rng.uniform(20.5, 25.5), 1),
+                        "humidity": round(rng.uniform(40, 65), 1),
+                    },
+                }
+            )
+    spool.mkdir(parents=True, exist_ok=True)
+    stamp = day.strftime("%Y%m%d")
+    (spool / f"traffic-{stamp}.ndjson").write_text(
         "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in traffic), encoding="utf-8"
     )
-    with open(directory / "pos.csv", "w", encoding="utf-8", newline="") as handle:
+    with open(spool / f"pos-{stamp}.csv", "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(
             [
@@ -470,28 +544,41 @@ def _telemetry(app: AppContext, rng: random.Random, days: int, directory: Path) 
                 "transaction_count",
             ]
         )
-        for device, shop_code, stamp, amount, count in tills:
-            writer.writerow([device, "POS", shop_code, stamp, amount, count])
-    (directory / "climate.json").write_text(json.dumps(climate), encoding="utf-8")
-    engine = app.engine()
-    summary = ingest.import_files(
-        engine,
-        [directory],
-        fmt="auto",
-        tz=tz,
-        now=app.clock.now(),
-        received_at=app.clock.recorded_now(),
-        quarantine_dir=app.settings.home / "demo" / "quarantine",
-    )
-    at = app.clock.recorded_now()
-    with app.transaction(write=True) as session:
-        aggregate.aggregate_hourly(session, tz=tz, at=at)
-        aggregate.aggregate_daily(session, tz=tz, at=at)
-        aggregate.aggregate_monthly(session, tz=tz, at=at)
-    return {
-        "device readings": summary.total("inserted"),
-        "devices": summary.total("devices_created"),
-    }
+        for device, shop_code, when, amount, count in tills:
+            writer.writerow([device, "POS", shop_code, when, amount, count])
+    (spool / f"climate-{stamp}.json").write_text(json.dumps(climate), encoding="utf-8")
+
+
+def _totals(app: AppContext) -> dict[str, int]:
+    """What the month left in the database, counted there."""
+    from mallctl.billing.models import Bill, Payment
+    from mallctl.notifications.models import OutboxMessage, OutboxStatus
+    from mallctl.telemetry.models import Device, Reading
+
+    def count(query: Any) -> int:
+        return int(session.scalar(query) or 0)
+
+    counts: dict[str, int] = {}
+    with app.transaction() as session:
+        for status, number in session.execute(
+            select(Contract.status, func.count()).group_by(Contract.status)
+        ):
+            counts[f"contracts {status.value}"] = number
+        counts = dict(sorted(counts.items()))
+        counts["bills"] = count(select(func.count()).select_from(Bill))
+        counts["payments"] = count(select(func.count()).select_from(Payment))
+        counts["bill reminders"] = count(
+            select(func.count()).where(Bill.reminder_sent_at.is_not(None))
+        )
+        counts["overdue alerts"] = count(
+            select(func.count()).where(Bill.overdue_alert_sent_at.is_not(None))
+        )
+        counts["device readings"] = count(select(func.count()).select_from(Reading))
+        counts["devices"] = count(select(func.count()).select_from(Device))
+        counts["messages sent (log provider)"] = count(
+            select(func.count()).where(OutboxMessage.status == OutboxStatus.SENT)
+        )
+    return counts
 
 
 def _receipts(app: AppContext, directory: Path, *, count: int) -> list[Path]:

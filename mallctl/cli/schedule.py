@@ -3,6 +3,7 @@ loop, the crontab, the run history. See docs/scheduler.md."""
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import sys
@@ -32,37 +33,40 @@ def register(app: typer.Typer) -> None:
     app.add_typer(schedule_app, name="schedule")
 
 
-def invoke_in_process(app: AppContext) -> Invoke:
-    """Run a mallctl command line in this process, as the outer invocation's database and
-    config, capturing its stdout (the JSON summary) and stderr (passed on afterwards, but
-    for the error line, which the caller says with the job's name)."""
-    options: list[str] = []
-    if app.overrides.get("database_url"):
-        options += ["--db", str(app.overrides["database_url"])]
+@functools.cache
+def _root_command() -> Any:
+    """The click command tree of mallctl, built once (typer builds it anew on each call)."""
+    from mallctl.cli.app import app as root
+
+    return typer.main.get_command(root)
+
+
+def invoke_in_process(app: AppContext, *, echo_warnings: bool = True) -> Invoke:
+    """Run a mallctl command line in this process, on the outer invocation's database and
+    config, capturing its stdout (the JSON summary) and stderr (passed on afterwards when
+    `echo_warnings`, but for the error line, which the caller says with the job's name)."""
+    options = ["--db", app.settings.db_url]
     if app.config_path is not None:
         options += ["--config", str(app.config_path)]
     options += ["-v"] * app.verbose + (["-q"] if app.quiet else [])
 
     def invoke(argv: list[str]) -> CommandResult:
-        from mallctl.cli.app import app as root
-
-        command = typer.main.get_command(root)
         out, err = io.StringIO(), io.StringIO()
         logger = logging.getLogger()
         handlers, level = logger.handlers[:], logger.level
         try:
             with redirect_stdout(out), redirect_stderr(err):
                 try:
-                    code = command.main([*options, *argv], "mallctl", standalone_mode=False)
+                    code = _root_command().main([*options, *argv], "mallctl", standalone_mode=False)
                 except ClickException as exc:  # a usage error in the registry's command
                     exc.show(file=err)
                     code = exc.exit_code
         finally:
             logger.handlers[:], logger.level = handlers, level
-        # Warnings pass on as they are; the error line is said once, with the job's name.
-        sys.stderr.writelines(
-            line for line in err.getvalue().splitlines(True) if not line.startswith("error: ")
-        )
+        if echo_warnings:
+            sys.stderr.writelines(
+                line for line in err.getvalue().splitlines(True) if not line.startswith("error: ")
+            )
         return CommandResult(int(code or 0), out.getvalue(), err.getvalue())
 
     return invoke

@@ -191,7 +191,7 @@ def config_show(ctx: typer.Context, json_: JsonOpt = False) -> None:
 
 def demo(
     ctx: typer.Context,
-    shops: Annotated[int, typer.Option(help="Number of shops.", min=3, max=2000)] = 60,
+    shops: Annotated[int, typer.Option(help="Number of shops.", min=3, max=2000)] = 100,
     days: Annotated[int, typer.Option(help="Days of simulated operation.", min=1, max=366)] = 30,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed, the same mall.")] = 7,
     json_: JsonOpt = False,
@@ -213,13 +213,24 @@ def demo(
         for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
             stale.unlink(missing_ok=True)
         app.use_database(url)
-    summary = demo_run(app, DemoOptions(shops=shops, days=days, seed=seed), messages.info)
+    from mallctl.cli.schedule import invoke_in_process
+
+    options = DemoOptions(shops=shops, days=days, seed=seed)
+    invoke = invoke_in_process(app, echo_warnings=False)
+    summary = demo_run(app, options, messages.info, invoke)
     emit(summary, as_json=json_, human=lambda out: summary_human(out, summary))
 
 
 def summary_human(out: Any, summary: dict[str, Any]) -> None:
     out.print(f"[bold]{summary['mall']}[/bold] (seed {summary['seed']})", soft_wrap=True)
     out.print(f"demo database: {summary['database']}", soft_wrap=True, markup=False)
+    simulated = summary["simulated"]
+    out.print(
+        f"simulated {simulated['days']} days through the scheduler's jobs: "
+        f"{simulated['from']} to {simulated['to']}; system health: {summary['health']}",
+        soft_wrap=True,
+        markup=False,
+    )
     out.print(table(None, ["what", "count"], list(summary["counts"].items()), right=["count"]))
     out.print(
         table(
