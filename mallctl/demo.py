@@ -38,6 +38,7 @@ from mallctl.directory.models import Role, Shop
 from mallctl.directory.schemas import ShopDraft, TenantDraft, UserDraft
 from mallctl.directory.selectors import user_get
 from mallctl.errors import Refused
+from mallctl.files import write_atomically
 from mallctl.flows import billing as billing_flows
 from mallctl.flows import contracts as contract_flows
 from mallctl.flows import requests as request_flows
@@ -599,9 +600,7 @@ def _receipts(app: AppContext, directory: Path, *, count: int) -> list[Path]:
     written = []
     for receipt in data:
         target = directory / f"{receipt.number}.pdf"
-        temporary = target.with_suffix(".pdf.tmp")
-        temporary.write_bytes(receipts.render_receipt(receipt, font))
-        temporary.replace(target)
+        write_atomically(target, receipts.render_receipt(receipt, font))
         written.append(target)
     return written
 

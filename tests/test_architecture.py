@@ -29,6 +29,7 @@ FOUNDATION = frozenset(
         "textfiles",
         "validation",
         "fonts",
+        "files",
     }
 )
 BUSINESS = frozenset(

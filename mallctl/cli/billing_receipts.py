@@ -8,8 +8,6 @@ existing file unless --force) and shows a progress bar on stderr for batches.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +24,7 @@ from mallctl.cli.output import Messages, emit, stderr
 from mallctl.context import AppContext
 from mallctl.directory import selectors as directory
 from mallctl.errors import InvalidInput, Refused
+from mallctl.files import write_atomically
 from mallctl.fonts import PdfFont, cjk_font
 from mallctl.money import display_money
 
@@ -64,34 +63,6 @@ def _font(app: AppContext, messages: Messages) -> PdfFont:
             "viewers without Adobe's Asian font pack show the Chinese blank (set pdf_font)"
         )
     return font
-
-
-def _write(target: Path, content: bytes, *, force: bool) -> bool:
-    """Write `content` to `target` whole or not at all: a temporary file beside it, then a
-    rename (with --force) or a hard link that fails when `target` exists (without). False
-    when `target` exists and is left as it is."""
-    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(temporary, "xb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if force:
-            os.replace(temporary, target)
-            return True
-        try:
-            os.link(temporary, target)
-        except FileExistsError:
-            return False
-        except OSError:  # a file system without hard links: check, then rename
-            if target.exists():
-                return False
-            os.replace(temporary, target)
-        return True
-    except OSError as exc:
-        raise InvalidInput(f"cannot write {target}: {exc.strerror or exc}") from None
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def _exists_refusal(target: Path) -> Refused:
@@ -135,7 +106,7 @@ def receipt(
     if target.exists() and not force:
         raise _exists_refusal(target)
     pdf = receipts.render_receipt(data, _font(app, messages))
-    if not _write(target, pdf, force=force):
+    if not write_atomically(target, pdf, replace=force):
         raise _exists_refusal(target)
     view = receipt_view(data, target)
     messages.info(f"wrote {target}")
@@ -269,7 +240,7 @@ def receipts_batch(
                 target = out_dir / f"{data.number}.pdf"
                 if target.exists() and not force:
                     skipped.append(str(target))
-                elif _write(target, receipts.render_receipt(data, font), force=force):
+                elif write_atomically(target, receipts.render_receipt(data, font), replace=force):
                     written.append(str(target))
                 else:
                     skipped.append(str(target))
@@ -279,7 +250,7 @@ def receipts_batch(
         progress = _Progress(total=len(datas), quiet=app.quiet)
         with progress.run(combined.name):
             pdf = receipts.render_receipts(datas, font, on_page=progress.advance)
-        if not _write(combined, pdf, force=force):
+        if not write_atomically(combined, pdf, replace=force):
             raise _exists_refusal(combined)
         combined_file = str(combined)
     if not datas:

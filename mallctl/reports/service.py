@@ -12,9 +12,7 @@
 
 from __future__ import annotations
 
-import os
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -28,6 +26,7 @@ from mallctl.config import Settings
 from mallctl.context import AppContext
 from mallctl.directory.selectors import user_list
 from mallctl.errors import InvalidInput
+from mallctl.files import write_atomically
 from mallctl.notifications.hub import notify
 from mallctl.notifications.preferences import Recipient
 from mallctl.reports import selectors as sel
@@ -244,23 +243,6 @@ def default_path(settings: Settings, report: Report, fmt: str) -> Path:
     return settings.home / "reports" / report.kind / f"{report.kind}-{report.period}.{fmt}"
 
 
-def write_file(target: Path, content: bytes) -> None:
-    """Whole or not at all: a temporary file beside `target`, then a rename over it."""
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
-        try:
-            with open(temporary, "xb") as handle:
-                handle.write(content)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, target)
-        finally:
-            temporary.unlink(missing_ok=True)
-    except OSError as exc:
-        raise InvalidInput(f"cannot write {target}: {exc.strerror or exc}") from None
-
-
 def report_run_record(
     session: Session,
     *,
@@ -305,7 +287,7 @@ def report_write(
     (the run's duration is wall time, --as-of or not)."""
     content = report_render(report, fmt, font_path=settings.pdf_font)
     if target is not None:
-        write_file(target, content)
+        write_atomically(target, content)
     run = report_run_record(
         session,
         report=report,
