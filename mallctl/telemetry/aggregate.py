@@ -120,7 +120,8 @@ def aggregate_hourly(session: Session, *, tz: ZoneInfo, at: datetime) -> Aggrega
         """),
         {"at": at},
     )
-    days = {(shop, rules.buckets(hour, tz)[1]) for shop, hour, _ in marks}
+    day_of = {hour: rules.buckets(hour, tz)[1] for hour in {hour for _, hour, _ in marks}}
+    days = {(shop, day_of[hour]) for shop, hour, _ in marks}
     seq = max(s for _, _, s in marks)
     _mark(session, PendingDay, "day", [{"shop_id": s, "day": d, "seq": seq} for s, d in days])
     _unmark(session, PendingHour, "hour_start", marks)
@@ -131,15 +132,33 @@ def aggregate_hourly(session: Session, *, tz: ZoneInfo, at: datetime) -> Aggrega
 
 
 def _unmark(session: Session, model: Any, key: str, marks: list[Any]) -> None:
-    """Delete the marks this run read — each only if its seq is still the one read."""
+    """Delete the marks this run read — each only if its seq is still the one read (an
+    import that marked the bucket again since wants it recomputed once more)."""
     table = model.__table__
-    session.connection().execute(
-        delete(table).where(
-            table.c.shop_id == bindparam("b_shop"),
-            table.c[key] == bindparam("b_key"),
-            table.c.seq == bindparam("b_seq"),
-        ),
-        [{"b_shop": s, "b_key": k, "b_seq": q} for s, k, q in marks],
+    if _sqlite(session):  # executemany is in-process on SQLite: as fast as one statement
+        session.connection().execute(
+            delete(table).where(
+                table.c.shop_id == bindparam("b_shop"),
+                table.c[key] == bindparam("b_key"),
+                table.c.seq == bindparam("b_seq"),
+            ),
+            [{"b_shop": s, "b_key": k, "b_seq": q} for s, k, q in marks],
+        )
+        return
+    # PostgreSQL: one statement over the marks as arrays, not a round trip per mark
+    key_type = {"hour_start": "timestamptz", "day": "date", "month": "text"}[key]
+    session.execute(
+        text(f"""
+        DELETE FROM {table.name} p
+        USING unnest(CAST(:shops AS integer[]), CAST(:keys AS {key_type}[]),
+                     CAST(:seqs AS bigint[])) AS m(shop_id, key, seq)
+        WHERE p.shop_id = m.shop_id AND p.{key} = m.key AND p.seq = m.seq
+        """),
+        {
+            "shops": [s for s, _, _ in marks],
+            "keys": [k for _, k, _ in marks],
+            "seqs": [q for _, _, q in marks],
+        },
     )
 
 
