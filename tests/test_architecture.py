@@ -116,6 +116,11 @@ RULES = [
         forbidden=frozenset({"scheduler", "cli", "demo", "backups", "flows"}),
     ),
     Rule(
+        why="the scheduler sits above the flows it runs: flows never import it",
+        applies_to=frozenset({"flows"}),
+        forbidden=frozenset({"scheduler"}),
+    ),
+    Rule(
         why="notifications build on the directory only (every other area sends through them)",
         applies_to=frozenset({"notifications"}),
         forbidden=BUSINESS - {"directory", "notifications"},

@@ -78,7 +78,7 @@ def daily(
     Example: mallctl report daily --date 2026-11-23 --format json
     """
     if publish:
-        _publish(ctx, ReportKind.DAILY, day, as_of, json_)
+        _publish(ctx, ReportKind.DAILY, day, format_, out, as_of, json_)
         return
     _report(ctx, ReportKind.DAILY, day, format_, out, as_of, json_)
 
@@ -102,7 +102,7 @@ def weekly(
     Example: mallctl report weekly --week 2026-W47 --format html --out w47.html
     """
     if publish:
-        _publish(ctx, ReportKind.WEEKLY, week, as_of, json_)
+        _publish(ctx, ReportKind.WEEKLY, week, format_, out, as_of, json_)
         return
     _report(ctx, ReportKind.WEEKLY, week, format_, out, as_of, json_)
 
@@ -126,17 +126,27 @@ def monthly(
     Example: mallctl report monthly --month 2026-10 --format pdf --out 2026-10.pdf
     """
     if publish:
-        _publish(ctx, ReportKind.MONTHLY, month, as_of, json_)
+        _publish(ctx, ReportKind.MONTHLY, month, format_, out, as_of, json_)
         return
     _report(ctx, ReportKind.MONTHLY, month, format_, out, as_of, json_)
 
 
 def _publish(
-    ctx: typer.Context, kind: ReportKind, chosen: str | None, as_of: str | None, json_: bool
+    ctx: typer.Context,
+    kind: ReportKind,
+    chosen: str | None,
+    format_: str,
+    out: Path | None,
+    as_of: str | None,
+    json_: bool,
 ) -> None:
     app = use(ctx, as_of=as_of)
     if chosen is not None:
         raise InvalidInput("--publish writes the last complete period; drop the period option")
+    if out is not None or format_.strip().lower() != "table":
+        raise InvalidInput(
+            "--publish writes HTML and PDF under $MALLCTL_HOME/reports; drop --format and --out"
+        )
     summary = service.report_job(app, kind.value)
     files = summary["files"]
     emit(
@@ -188,38 +198,31 @@ def _report(
     started = app.clock.recorded_now()
     with app.transaction() as session:
         report = service.report_build(
-            session, period=period, settings=app.settings, today=today, at=app.clock.now()
+            session,
+            period=period,
+            settings=app.settings,
+            today=today,
+            at=app.clock.recorded_now(),
         )
     if not report.complete:
         messages.warn(f"{period.label} has not ended on {today}: the figures are not final")
     target = out
     if target is None and fmt in service.FILE_FORMATS:
         target = service.default_path(app.settings, report, fmt)
+    content = b""
+    if fmt != "table":
+        content = service.report_file(report, fmt, target, settings=app.settings)
     with app.transaction(write=True) as session:
-        if fmt == "table":
-            content = b""
-            service.report_run_record(
-                session,
-                report=report,
-                fmt=fmt,
-                path=None,
-                trigger="cli",
-                requested_by=app.actor_name,
-                started_at=started,
-                finished_at=app.clock.recorded_now(),
-            )
-        else:
-            content, run = service.report_write(
-                session,
-                report=report,
-                fmt=fmt,
-                target=target,
-                settings=app.settings,
-                trigger="cli",
-                requested_by=app.actor_name,
-                started_at=started,
-                now=app.clock.recorded_now,
-            )
+        run = service.report_run_record(
+            session,
+            report=report,
+            fmt=fmt,
+            path=target if fmt != "table" else None,
+            trigger="cli",
+            requested_by=app.actor_name,
+            started_at=started,
+            finished_at=app.clock.recorded_now(),
+        )
     if fmt == "table":
         show(Console(file=sys.stdout, highlight=False), report)
         return

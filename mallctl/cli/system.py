@@ -12,7 +12,9 @@ from mallctl.cli.options import AsOfOpt, DryRunOpt, JsonOpt, use
 from mallctl.cli.output import Messages, emit, table
 from mallctl.errors import MallctlError
 from mallctl.flows import system
+from mallctl.scheduler.health import check_jobs
 from mallctl.scheduler.registry import JOBS
+from mallctl.scheduler.service import runs_purge
 
 system_app = typer.Typer(help="System health and upkeep.", no_args_is_help=True)
 
@@ -47,7 +49,7 @@ def health(
     report.checks.append(database)
     if database.status == "ok":
         with app.transaction() as session:
-            report.checks += system.check_jobs(session, JOBS, now=now, tz=tz)
+            report.checks += check_jobs(session, JOBS, now=now, tz=tz)
             report.checks.append(
                 system.check_backups(app.settings.home / "backups", now=now, tz=tz)
             )
@@ -101,6 +103,7 @@ def cleanup(
     before = app.clock.now() - timedelta(days=days)
     with app.transaction(write=not dry_run) as session:
         counts = system.system_cleanup(session, before=before, dry_run=dry_run)
+        counts["job_runs"] = runs_purge(session, before=before, dry_run=dry_run)
     view = {"dry_run": dry_run, "before": before, **counts}
     verb = "would purge" if dry_run else "purged"
     emit(

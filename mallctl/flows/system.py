@@ -3,7 +3,7 @@ health`, and the purge of `system cleanup`.
 
 Health checks, each ok / warn / fail (docs/scheduler.md has the thresholds):
 - `database`: reachable and at the newest schema revision.
-- `job:<name>`, one per registry job: its last run against its schedule.
+- `job:<name>`, one per registry job, is the scheduler's own (`scheduler/health.py`).
 - `backups`: the newest backup's age and its last verification.
 - `devices`, `overdue_bills`, `requests`: offline devices, bills past due, tenant requests
   waiting past their SLA.
@@ -11,9 +11,8 @@ Health checks, each ok / warn / fail (docs/scheduler.md has the thresholds):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -33,9 +32,6 @@ from mallctl.money import round_money
 from mallctl.notifications.hub import QueueReport, notify
 from mallctl.notifications.models import Notification, OutboxMessage, OutboxStatus
 from mallctl.notifications.preferences import Recipient
-from mallctl.scheduler.models import JobRun, RunStatus
-from mallctl.scheduler.registry import Job
-from mallctl.scheduler.selectors import FAILURE, last_runs, last_successes
 from mallctl.telemetry.models import Device, DeviceStatus
 from mallctl.tenant_requests.selectors import requests_overdue
 
@@ -118,56 +114,6 @@ def check_database(engine: Engine) -> Check:
             f"schema at {current or 'nothing'}, newest is {head}: run `mallctl db upgrade`",
         )
     return Check("database", "ok", f"{describe_url(engine.url)} at schema {head}")
-
-
-def check_jobs(
-    session: Session, jobs: Iterable[Job], *, now: datetime, tz: ZoneInfo
-) -> list[Check]:
-    """Each job against its schedule: `fail` when its last run failed, it missed two
-    slots in a row, or a run has been going longer than the job's lock timeout; `warn` when
-    it never ran or the latest slot's run has not happened yet."""
-    runs = last_runs(session)
-    successes = last_successes(session)
-    checks = []
-    for job in jobs:
-        name = f"job:{job.name}"
-        run = runs.get(job.name)
-        latest = job.last_slot(now, tz)
-        before = job.last_slot(latest - timedelta(seconds=1), tz)
-        success = successes.get(job.name)
-        if run is None:
-            checks.append(Check(name, "warn", "never run"))
-        elif run.status in FAILURE:
-            when = _local(run.started_at, tz)
-            checks.append(
-                Check(name, "fail", f"last run {run.status.value} at {when}: {run.error}")
-            )
-        elif run.status is RunStatus.RUNNING:
-            since = _local(run.started_at, tz)
-            if now - run.started_at > timedelta(seconds=job.lock_timeout_s):
-                limit = job.lock_timeout_s // 60
-                checks.append(
-                    Check(
-                        name,
-                        "fail",
-                        f"running since {since}, past its {limit}-minute limit: hung, or its "
-                        f"process died (see `mallctl schedule history --job {job.name}`)",
-                    )
-                )
-            else:
-                checks.append(Check(name, "ok", f"running since {since}"))
-        elif success is None or success < before:
-            since = _local(success, tz) if success else "never"
-            checks.append(
-                Check(name, "fail", f"missed its runs since {_local(before, tz)} (last ok {since})")
-            )
-        elif success < latest:
-            checks.append(
-                Check(name, "warn", f"the run due {_local(latest, tz)} has not happened yet")
-            )
-        else:
-            checks.append(Check(name, "ok", f"last ok {_local(success, tz)}"))
-    return checks
 
 
 def check_backups(dest: Path, *, now: datetime, tz: ZoneInfo) -> Check:
@@ -256,28 +202,20 @@ def health_notify(
 
 
 def system_cleanup(session: Session, *, before: datetime, dry_run: bool) -> dict[str, int]:
-    """Purge read SYSTEM notifications, finished job runs (each job's newest run is always
-    kept) and SENT outbox messages older than `before`. Unread notifications, failed or
-    undelivered messages and running jobs are never touched."""
+    """Purge read SYSTEM notifications and SENT outbox messages older than `before`.
+    Unread notifications and failed or undelivered messages are never touched (the job
+    runs' purge is the scheduler's own: `scheduler.service.runs_purge`)."""
     read = (Notification.read_at.is_not(None), Notification.created_at < before)
-    newest = select(func.max(JobRun.id)).group_by(JobRun.job)
-    runs = (
-        JobRun.started_at < before,
-        JobRun.status != RunStatus.RUNNING,
-        JobRun.id.not_in(newest),
-    )
     sent = (OutboxMessage.status == OutboxStatus.SENT, OutboxMessage.created_at < before)
-    purges = {
-        "notifications": (Notification, read),
-        "job_runs": (JobRun, runs),
-        "outbox": (OutboxMessage, sent),
+    purges = {"notifications": (Notification, read), "outbox": (OutboxMessage, sent)}
+    return {
+        name: purge(session, model, where, dry_run=dry_run)
+        for name, (model, where) in purges.items()
     }
-    counts = {}
-    for name, (model, where) in purges.items():
-        if dry_run:
-            counts[name] = (
-                session.scalar(select(func.count()).select_from(model).where(*where)) or 0
-            )
-        else:
-            counts[name] = session.execute(delete(model).where(*where)).rowcount
-    return counts
+
+
+def purge(session: Session, model: Any, where: tuple[Any, ...], *, dry_run: bool) -> int:
+    """Delete the rows of `model` matching `where`, or with `dry_run` count them."""
+    if dry_run:
+        return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+    return session.execute(delete(model).where(*where)).rowcount

@@ -84,7 +84,15 @@ class ReportPeriod:
 
     @classmethod
     def parse(cls, kind: ReportKind, text: str) -> ReportPeriod:
-        """A period as cli.md writes it: YYYY-MM-DD, YYYY-Www or YYYY-MM."""
+        """A period as cli.md writes it: YYYY-MM-DD, YYYY-Www or YYYY-MM, in the years a
+        report can compare with the period before (0002–9998)."""
+        period = cls._parse(kind, text)
+        if not (period.first.year >= 2 and period.last.year <= 9998):
+            raise InvalidInput(f"'{text}' is too far from today: give a period in 0002–9998")
+        return period
+
+    @classmethod
+    def _parse(cls, kind: ReportKind, text: str) -> ReportPeriod:
         value = (text or "").strip()
         if kind is ReportKind.DAILY:
             try:

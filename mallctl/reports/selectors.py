@@ -141,14 +141,14 @@ def contract_counts(session: Session, *, first: date, last: date) -> dict[str, i
 
 def rent_in_force(session: Session, *, on: date) -> tuple[Decimal, Decimal]:
     """The monthly RENT of the terms in force on `on` (a fixed amount, or rate × area for
-    per_sqm; before escalation, as `contract stats` counts it) and the area of their
-    shops."""
+    per_sqm, rounded to the fen as billing does; before escalation) and the area of their
+    shops — each shop's area once, however many RENT terms its contract has."""
     monthly = case(
-        (ChargeTerm.basis == Basis.PER_SQM, ChargeTerm.amount * Shop.area),
+        (ChargeTerm.basis == Basis.PER_SQM, func.round(ChargeTerm.amount * Shop.area, 2)),
         else_=ChargeTerm.amount,
     )
-    rent, area = session.execute(
-        select(func.sum(monthly), func.sum(Shop.area))
+    per_contract = (
+        select(func.sum(monthly).label("rent"), Shop.area.label("area"))
         .select_from(Contract)
         .join(ChargeTerm, ChargeTerm.contract_id == Contract.id)
         .join(Shop, Shop.id == Contract.shop_id)
@@ -160,6 +160,11 @@ def rent_in_force(session: Session, *, on: date) -> tuple[Decimal, Decimal]:
             or_(ChargeTerm.start_date.is_(None), ChargeTerm.start_date <= on),
             or_(ChargeTerm.end_date.is_(None), ChargeTerm.end_date >= on),
         )
+        .group_by(Contract.id, Shop.area)
+        .subquery()
+    )
+    rent, area = session.execute(
+        select(func.sum(per_contract.c.rent), func.sum(per_contract.c.area))
     ).one()
     return _money(rent), _money(area)
 

@@ -2,8 +2,8 @@
 
 - `report_build`: the figures of a period and of the one before it, as a `Report`.
 - `report_render`: the report in one format (json, csv, html, pdf; the table is the CLI's).
-- `report_write`: render, write the file (a temporary name, then a rename) and record the
-  run in `report_run`, in the caller's transaction.
+- `report_file`: render and write the file (a temporary name, then a rename), outside any
+  transaction; `report_run_record` records the run in `report_run`, in the caller's.
 - `report_job`: what the scheduler runs for reports.daily/weekly/monthly: the last complete
   period as of the app clock's today, HTML and PDF under `<MALLCTL_HOME>/reports/<kind>/`,
   the runs recorded with trigger "job", and report.ready queued to subscribed staff (the
@@ -13,12 +13,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mallctl.clock import day_bounds, start_of_day
@@ -270,71 +270,79 @@ def report_run_record(
     return run
 
 
-def report_write(
-    session: Session,
-    *,
-    report: Report,
-    fmt: str,
-    target: Path | None,
-    settings: Settings,
-    trigger: str,
-    requested_by: str | None,
-    started_at: datetime,
-    now: Callable[[], datetime],
-) -> tuple[bytes, ReportRun]:
-    """Render `report`, write it to `target` (when given) and record the run; returns the
-    rendered bytes and the run. `started_at` is when building began, `now` the real clock
-    (the run's duration is wall time, --as-of or not)."""
+def report_file(report: Report, fmt: str, target: Path | None, *, settings: Settings) -> bytes:
+    """Render `report` and write it to `target` when given (whole or not at all); returns
+    the bytes. Outside any transaction: a PDF takes a second, no lock should wait on it."""
     content = report_render(report, fmt, font_path=settings.pdf_font)
     if target is not None:
         write_atomically(target, content)
-    run = report_run_record(
-        session,
-        report=report,
-        fmt=fmt,
-        path=target,
-        trigger=trigger,
-        requested_by=requested_by,
-        started_at=started_at,
-        finished_at=now(),
-    )
-    return content, run
+    return content
+
+
+CATCH_UP_PERIODS = 7  # at most this many missed periods are published by one job run
 
 
 def report_job(app: AppContext, kind: str) -> dict[str, Any]:
     """The scheduled report of `kind` (daily, weekly, monthly): the last complete period as
-    of the app clock's today, written as HTML and PDF under <MALLCTL_HOME>/reports/<kind>/
-    (replacing the files of an earlier run for the same period), each recorded with
-    trigger "job", and report.ready queued in the same transaction to every active staff
-    user who subscribed to it (email: the PDF attached). A re-run for the same period
-    rewrites the files but queues nothing new."""
+    of the app clock's today — and every complete period since the last one a job
+    published (at most CATCH_UP_PERIODS), so the weekday-only daily job's Monday run also
+    publishes Friday's and Saturday's, and a failed run's period comes out the next time.
+    Each is written as HTML and PDF under <MALLCTL_HOME>/reports/<kind>/ (replacing the
+    files of an earlier run for the same period), recorded with trigger "job", and
+    report.ready is queued in the same transaction to every active staff user who
+    subscribed to it (email: the PDF attached). A re-run for the same period rewrites the
+    files but queues nothing new. Returns the newest period's summary, with `published`
+    listing every period written."""
     try:
         report_kind = ReportKind(kind)
     except ValueError:
         raise InvalidInput(f"report kind '{kind}' is not daily, weekly or monthly") from None
+    latest = ReportPeriod.last_complete(report_kind, app.clock.today())
+    with app.transaction() as session:
+        last_published = session.scalar(
+            select(func.max(ReportRun.period)).where(
+                ReportRun.kind == report_kind.value, ReportRun.trigger == "job"
+            )
+        )
+    periods = [latest]
+    while (
+        last_published is not None
+        and len(periods) < CATCH_UP_PERIODS
+        and periods[0].previous().label > last_published
+    ):
+        periods.insert(0, periods[0].previous())
+    summaries = [_publish(app, period) for period in periods]
+    return {**summaries[-1], "published": [s["period"] for s in summaries]}
+
+
+def _publish(app: AppContext, period: ReportPeriod) -> dict[str, Any]:
     settings, clock = app.settings, app.clock
     started, tick = clock.recorded_now(), time.perf_counter()
-    period = ReportPeriod.last_complete(report_kind, clock.today())
     with app.transaction() as session:
         report = report_build(
-            session, period=period, settings=settings, today=clock.today(), at=clock.now()
+            session,
+            period=period,
+            settings=settings,
+            today=clock.today(),
+            at=clock.recorded_now(),
         )
-    files: dict[str, Path] = {}
+    files = {fmt: default_path(settings, report, fmt) for fmt in FILE_FORMATS}
+    finished = {}
+    for fmt, target in files.items():
+        report_file(report, fmt, target, settings=settings)
+        finished[fmt] = clock.recorded_now()
     with app.transaction(write=True) as session:
-        for fmt in FILE_FORMATS:
-            target = default_path(settings, report, fmt)
-            report_write(
+        for fmt, target in files.items():
+            report_run_record(
                 session,
                 report=report,
                 fmt=fmt,
-                target=target,
-                settings=settings,
+                path=target,
                 trigger="job",
                 requested_by=None,
                 started_at=started,
-                now=clock.recorded_now,
+                finished_at=finished[fmt],
             )
-            files[fmt] = target
         staff = [Recipient.of(user) for user in user_list(session, include_inactive=False)]
         queued = notify(
             session,

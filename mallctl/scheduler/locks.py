@@ -4,9 +4,10 @@
   connection for the whole run. The server releases it when that connection ends, so a
   killed process — on any host — never leaves it behind.
 - SQLite: a `job_lock` row naming its owner (host, pid, a random token) and an expiry,
-  taken in a write transaction. A row is stale, and taken over, when it has expired or
-  when its owner is a process of this host that no longer exists (a kill -9 is recovered
-  at once on the same host, after the job's `lock_timeout_s` from another one).
+  taken in a write transaction. A row is stale, and taken over, when its owner is a
+  process of this host that no longer exists (a kill -9 is recovered at once, and a long
+  run on this host is never taken from), or, for a row of another host, when it has
+  expired (the job's `lock_timeout_s`).
 """
 
 from __future__ import annotations
@@ -60,8 +61,11 @@ def process_alive(pid: int) -> bool:
 
 
 def is_stale(lock: JobLock, *, now: datetime, host: str) -> bool:
-    """A lock row nobody holds any more: expired, or its process on this host is gone."""
-    return lock.expires_at <= now or (lock.host == host and not process_alive(lock.pid))
+    """A lock row nobody holds any more. On this host the owner's process tells, however
+    long its run takes; a row of another host, which cannot be asked, once it expired."""
+    if lock.host == host:
+        return not process_alive(lock.pid)
+    return lock.expires_at <= now
 
 
 @contextmanager

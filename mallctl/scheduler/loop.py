@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 import schedule
 
 from mallctl.context import AppContext
+from mallctl.scheduler.models import RunStatus
 from mallctl.scheduler.registry import Job
 from mallctl.scheduler.runner import Invoke, Outcome, run_job
 from mallctl.scheduler.selectors import last_successes
@@ -87,15 +88,22 @@ class Loop:
         for job, slot in due:
             if self.stopping:
                 break
-            outcome = run_job(
-                self.app,
-                job,
-                invoke=self.invoke,
-                trigger=trigger,
-                as_of=slot.isoformat(),
-                scheduled_for=slot,
-                retry_failed=retry_failed,
-            )
+            try:
+                outcome = run_job(
+                    self.app,
+                    job,
+                    invoke=self.invoke,
+                    trigger=trigger,
+                    as_of=slot.isoformat(),
+                    scheduled_for=slot,
+                    retry_failed=retry_failed,
+                )
+            except Exception as exc:  # the database busy or gone: the loop must go on
+                outcome = Outcome(job.name, status=RunStatus.FAILED, error=_one_line(exc))
+                outcome.warnings.append(
+                    f"{job.name}: could not run for {slot.isoformat()} ({outcome.error}); "
+                    "its next slot will be tried"
+                )
             self.report(outcome)
             outcomes.append(outcome)
         return outcomes
@@ -127,3 +135,8 @@ class Loop:
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+
+
+def _one_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__

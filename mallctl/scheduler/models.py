@@ -33,7 +33,7 @@ class JobRun(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     job: Mapped[str] = mapped_column(String(64))
-    trigger: Mapped[str] = mapped_column(String(16))  # cron | loop | catch-up | manual
+    trigger: Mapped[str] = mapped_column(String(16))  # run-job | loop | catch-up | demo
     scheduled_for: Mapped[datetime | None]  # the slot it ran for (loop, catch-up)
     as_of: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[RunStatus] = mapped_column(_enum(RunStatus, "run_status"))

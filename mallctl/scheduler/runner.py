@@ -24,7 +24,7 @@ from mallctl.scheduler.locks import Owner, job_lock
 from mallctl.scheduler.models import RunStatus
 from mallctl.scheduler.registry import Job
 from mallctl.scheduler.selectors import slot_run
-from mallctl.scheduler.service import run_begin, run_end
+from mallctl.scheduler.service import run_begin, run_end, runs_abandon
 
 log = logging.getLogger(__name__)
 
@@ -90,13 +90,16 @@ def run_job(
             outcome.skipped, outcome.reason = True, "another run of it holds its lock"
             return outcome
         with app.transaction(write=True) as session:
+            # Holding the lock, no other run of the job is alive: a RUNNING one died. Mark
+            # it first, so catch-up sees its slot as not done and runs it again.
+            outcome.abandoned = runs_abandon(session, job=job.name, at=started)
             if scheduled_for is not None and slot_run(
                 session, job.name, scheduled_for, successful=retry_failed
             ):
                 outcome.skipped = True
                 outcome.reason = f"already run for {scheduled_for.isoformat()}"
                 return outcome
-            run, outcome.abandoned = run_begin(
+            run = run_begin(
                 session,
                 job=job.name,
                 trigger=trigger,

@@ -43,7 +43,7 @@ def last_runs(session: Session) -> dict[str, JobRun]:
 
 def last_successes(session: Session) -> dict[str, datetime]:
     """Each job's latest successful slot: the time it was scheduled for (loop, catch-up),
-    else when it started (cron, by hand)."""
+    else when it started (`schedule run-job`, from cron or by hand; the demo's finale)."""
     when = func.coalesce(JobRun.scheduled_for, JobRun.started_at)
     query = (
         select(JobRun.job, func.max(when)).where(JobRun.status.in_(SUCCESS)).group_by(JobRun.job)
@@ -52,9 +52,10 @@ def last_successes(session: Session) -> dict[str, datetime]:
 
 
 def slot_run(session: Session, job: str, slot: datetime, *, successful: bool = False) -> bool:
-    """Whether `job` has a run for its scheduled time `slot` (only a successful or still
-    running one when `successful`): a second loop on the database finds it and skips."""
+    """Whether `job` has a run for its scheduled time `slot` (only a successful one when
+    `successful`): a second loop on the database finds it and skips. Checked by the holder
+    of the job's lock, after it marked dead runs ABANDONED."""
     query = select(JobRun.id).where(JobRun.job == job, JobRun.scheduled_for == slot)
     if successful:
-        query = query.where(JobRun.status.in_((*SUCCESS, RunStatus.RUNNING)))
+        query = query.where(JobRun.status.in_(SUCCESS))
     return session.scalars(query.limit(1)).first() is not None

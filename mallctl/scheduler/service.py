@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from mallctl.flows.system import purge
 from mallctl.scheduler.models import JobRun, RunStatus
 
 ABANDONED_ERROR = "its process stopped before the run finished (killed, or the host went down)"
@@ -27,13 +28,8 @@ def run_begin(
     host: str,
     pid: int,
     at: datetime,
-) -> tuple[JobRun, int]:
-    """Record a run as started; returns it and how many earlier runs were abandoned."""
-    abandoned = session.execute(
-        update(JobRun)
-        .where(JobRun.job == job, JobRun.status == RunStatus.RUNNING)
-        .values(status=RunStatus.ABANDONED, finished_at=at, error=ABANDONED_ERROR)
-    ).rowcount
+) -> JobRun:
+    """Record a run as started."""
     run = JobRun(
         job=job,
         trigger=trigger,
@@ -46,7 +42,17 @@ def run_begin(
     )
     session.add(run)
     session.flush()
-    return run, abandoned
+    return run
+
+
+def runs_abandon(session: Session, *, job: str, at: datetime) -> int:
+    """Mark the job's RUNNING runs ABANDONED (called by the holder of its lock, so their
+    processes are gone); returns how many."""
+    return session.execute(
+        update(JobRun)
+        .where(JobRun.job == job, JobRun.status == RunStatus.RUNNING)
+        .values(status=RunStatus.ABANDONED, finished_at=at, error=ABANDONED_ERROR)
+    ).rowcount
 
 
 def run_end(
@@ -64,3 +70,15 @@ def run_end(
     run.error = error
     run.finished_at = at
     return run
+
+
+def runs_purge(session: Session, *, before: datetime, dry_run: bool) -> int:
+    """Delete finished runs that started before `before`, or with `dry_run` count them;
+    each job's newest run and RUNNING runs are always kept."""
+    newest = select(func.max(JobRun.id)).group_by(JobRun.job)
+    where = (
+        JobRun.started_at < before,
+        JobRun.status != RunStatus.RUNNING,
+        JobRun.id.not_in(newest),
+    )
+    return purge(session, JobRun, where, dry_run=dry_run)

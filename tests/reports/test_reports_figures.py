@@ -162,3 +162,32 @@ def test_a_period_with_no_data_gives_zeros_and_dashes(cli):
     csv = cli("report", "monthly", "--month", "2020-02", "--format", "csv").stdout
     assert csv.splitlines()[0].startswith("section,figure,")
     assert "leasing,occupancy_by_area,出租率（按面积）,occupancy by area,rate,,," in csv
+
+
+def test_a_contract_with_two_rent_terms_counts_its_shop_area_once(mall, db_url):
+    """A stepped rent: C1 (L1-001, 100 m²) gets a second fixed RENT term of 900 for
+    October. The average rent per m² rises; the shop's area is not counted twice."""
+    from datetime import date
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from mallctl.contracts.models import Basis, ChargeTerm, Contract, FeeType
+    from mallctl.db import make_engine, transaction
+
+    with transaction(make_engine(db_url), write=True) as session:
+        c1 = session.scalars(select(Contract).where(Contract.number == "C1")).one()
+        c1.charges.append(
+            ChargeTerm(
+                fee_type=FeeType.RENT,
+                basis=Basis.FIXED,
+                amount=Decimal(900),
+                escalation=Decimal(0),
+                start_date=date(2026, 10, 1),
+                end_date=date(2026, 10, 31),
+            )
+        )
+    leasing = mall.json("report", "monthly", "--month", "2026-10")["leasing"]
+    # (10000 + 900 + 80×150 + 9000) / 450 = 31900 / 450 = 70.888…; twice C1's area would
+    # give 31900 / 550 = 58.00
+    assert leasing["average_rent_per_sqm"]["current"] == "70.89"

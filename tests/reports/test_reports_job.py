@@ -45,11 +45,11 @@ def mall(cli, db_url, monkeypatch):
     return cli
 
 
-def job(db_url: str, kind: str = "monthly") -> dict:
+def job(db_url: str, kind: str = "monthly", at: str | None = None) -> dict:
     """The job as the scheduler runs it on 2026-11-01 09:00 (the real clock pinned too)."""
-    app = AppContext(overrides={"database_url": db_url}, as_of=RUN_AT)
+    app = AppContext(overrides={"database_url": db_url}, as_of=at or RUN_AT)
     try:
-        with freeze_time(RUN_AT, tz_offset=0):
+        with freeze_time(at or RUN_AT, tz_offset=0):
             return report_job(app, kind)
     finally:
         app.close()
@@ -124,3 +124,17 @@ def test_an_unknown_kind_is_refused(db_url):
 
     with pytest.raises(InvalidInput, match="not daily, weekly or monthly"):
         job(db_url, "yearly")
+
+
+def test_the_weekday_daily_job_publishes_the_weekend_on_monday(mall, db_url, isolated_env):
+    """reports.daily runs Monday to Friday at 07:00: Thursday's run publishes Wednesday;
+    the next Monday's publishes Thursday to Sunday, each once."""
+    first = job(db_url, "daily", at="2026-10-15T07:00:00+08:00")  # a Thursday
+    assert (first["period"], first["published"]) == ("2026-10-14", ["2026-10-14"])
+    monday = job(db_url, "daily", at="2026-10-19T07:00:00+08:00")
+    assert monday["published"] == ["2026-10-15", "2026-10-16", "2026-10-17", "2026-10-18"]
+    assert monday["period"] == "2026-10-18"
+    written = sorted(p.name for p in (isolated_env / "reports" / "daily").glob("*.pdf"))
+    assert written == [f"daily-2026-10-{d}.pdf" for d in (14, 15, 16, 17, 18)]
+    again = job(db_url, "daily", at="2026-10-19T07:05:00+08:00")  # a re-run: only Sunday
+    assert again["published"] == ["2026-10-18"]

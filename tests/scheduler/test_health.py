@@ -191,19 +191,20 @@ def test_a_job_is_ok_after_its_run_warns_one_slot_later_and_fails_two_slots_late
         return checks(health(cli, as_of=as_of))["job:contracts.expire"]
 
     assert expire_check(FIXED_NOW) == ("ok", "last ok 2026-11-24 10:00")
-    assert expire_check("2026-11-25T00:59:59+08:00") == ("ok", "last ok 2026-11-24 10:00")
-    assert expire_check("2026-11-25T01:00:00+08:00") == (
+    # a run is late only once its slot is more than ten minutes old (GRACE)
+    assert expire_check("2026-11-25T01:09:59+08:00") == ("ok", "last ok 2026-11-24 10:00")
+    assert expire_check("2026-11-25T01:10:00+08:00") == (
         "warn",
         "the run due 2026-11-25 01:00 has not happened yet",
     )
-    assert expire_check("2026-11-26T00:59:59+08:00")[0] == "warn"
-    assert expire_check("2026-11-26T01:00:00+08:00") == (
+    assert expire_check("2026-11-26T01:09:59+08:00")[0] == "warn"
+    assert expire_check("2026-11-26T01:10:00+08:00") == (
         "fail",
         "missed its runs since 2026-11-25 01:00 (last ok 2026-11-24 10:00)",
     )
     assert expire_check("2026-12-24T10:00:00+08:00")[0] == "fail"
     # the other jobs never ran: still a warning, not a failure
-    assert checks(health(cli, as_of="2026-11-26T01:00:00+08:00"))["job:billing.generate"] == (
+    assert checks(health(cli, as_of="2026-11-26T01:10:00+08:00"))["job:billing.generate"] == (
         "warn",
         "never run",
     )
@@ -219,10 +220,10 @@ def test_missed_slots_are_counted_in_mall_time_across_a_daylight_saving_change(c
         report = health(cli, as_of=as_of, env=berlin)
         return checks(report)["job:contracts.expire"]
 
-    assert expire_check("2026-03-29T00:59:59+01:00")[0] == "ok"
-    assert expire_check("2026-03-29T01:00:00+01:00")[0] == "warn"
-    assert expire_check("2026-03-30T00:59:59+02:00")[0] == "warn"
-    assert expire_check("2026-03-30T01:00:00+02:00") == (
+    assert expire_check("2026-03-29T01:09:59+01:00")[0] == "ok"
+    assert expire_check("2026-03-29T01:10:00+01:00")[0] == "warn"
+    assert expire_check("2026-03-30T01:09:59+02:00")[0] == "warn"
+    assert expire_check("2026-03-30T01:10:00+02:00") == (
         "fail",
         "missed its runs since 2026-03-29 01:00 (last ok 2026-03-28 10:00)",
     )

@@ -249,3 +249,44 @@ def test_schedule_run_stops_cleanly_on_sigterm(db_url: str):
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def test_catch_up_reruns_a_slot_whose_run_was_killed(db_url: str):
+    """The loop was killed during Monday's 08:00 billing.generate (its run left RUNNING,
+    its process gone): the restarted loop marks that run ABANDONED and runs the slot."""
+    friday, monday = datetime(2026, 11, 27, tzinfo=UTC), datetime(2026, 11, 30, tzinfo=UTC)
+    _past_run(db_url, "billing.generate", friday, RunStatus.SUCCEEDED)
+    _past_run(db_url, "billing.generate", monday, RunStatus.RUNNING)  # pid 1: not ours
+    recorder = Recorder()
+    loop = Loop(app_on(db_url), (job_get("billing.generate"),), recorder)
+    with freeze_time("2026-11-30T09:30:00+08:00"):
+        [outcome] = loop.catch_up(loop.now())
+    assert (outcome.status, outcome.abandoned) == (RunStatus.SUCCEEDED, 1)
+    assert recorder.as_ofs("generate") == ["2026-11-30T08:00:00+08:00"]
+    assert [r.status for r in runs(db_url)] == [
+        RunStatus.SUCCEEDED,
+        RunStatus.ABANDONED,
+        RunStatus.SUCCEEDED,
+    ]
+
+
+def test_the_loop_goes_on_when_a_job_cannot_be_run(db_url: str):
+    """A job whose run raises (the database busy, a bug) is reported as failed; the other
+    jobs of the tick run and the loop keeps ticking."""
+    jobs = tuple(job_get(n) for n in ("contracts.expire", "telemetry.aggregate-daily"))
+    calls: list[list[str]] = []
+
+    def first_one_breaks(argv: list[str]):
+        calls.append(argv)
+        if "expire" in argv:
+            raise RuntimeError("database is locked")
+        return Recorder()(argv)
+
+    reported = []
+    loop = Loop(app_on(db_url), jobs, first_one_breaks, report=reported.append)
+    simulate(loop, "2026-11-24T00:30:00+08:00", 31)  # both are due at 01:00
+    assert [(o.job, o.status) for o in reported] == [
+        ("contracts.expire", RunStatus.FAILED),
+        ("telemetry.aggregate-daily", RunStatus.SUCCEEDED),
+    ]
+    assert "database is locked" in (reported[0].error or "")

@@ -177,3 +177,6 @@ def test_stale_lock_rules():
     assert not is_stale(elsewhere, now=now, host=me.host)
     expired = JobLock(host="other-host", pid=1, expires_at=now - timedelta(seconds=1))
     assert is_stale(expired, now=now, host=me.host)
+    # a long run on this host keeps its lock past the expiry while its process lives
+    long_run = JobLock(host=me.host, pid=os.getpid(), expires_at=now - timedelta(hours=2))
+    assert not is_stale(long_run, now=now, host=me.host)
