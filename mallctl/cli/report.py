@@ -17,6 +17,7 @@ from rich.console import Console
 from mallctl.cli.options import AsOfOpt, JsonOpt, use
 from mallctl.cli.output import Messages, emit, table, to_json
 from mallctl.errors import InvalidInput
+from mallctl.flows import reports as report_flows
 from mallctl.reports import service
 from mallctl.reports.display import change_text, value_text
 from mallctl.reports.rules import ReportKind, ReportPeriod
@@ -147,7 +148,7 @@ def _publish(
         raise InvalidInput(
             "--publish writes HTML and PDF under $MALLCTL_HOME/reports; drop --format and --out"
         )
-    summary = service.report_job(app, kind.value)
+    summary = report_flows.report_job(app, kind.value)
     files = summary["files"]
     emit(
         summary,

@@ -191,3 +191,25 @@ def test_a_contract_with_two_rent_terms_counts_its_shop_area_once(mall, db_url):
     # (10000 + 900 + 80×150 + 9000) / 450 = 31900 / 450 = 70.888…; twice C1's area would
     # give 31900 / 550 = 58.00
     assert leasing["average_rent_per_sqm"]["current"] == "70.89"
+
+
+def test_the_csv_keeps_each_kind_of_value_in_its_own_column(mall):
+    """Debtors and shops are rows of the same columns: names in the labels, amounts in
+    `current`, the oldest due date or the traffic in `detail`."""
+    import csv
+    import io
+
+    text = mall("report", "monthly", "--month", "2026-10", "--format", "csv").stdout
+    rows = {r["figure"]: r for r in csv.DictReader(io.StringIO(text))}
+    debtor = rows["top_debtor.1"]
+    assert (debtor["label_zh"], debtor["label_en"], debtor["current"], debtor["detail"]) == (
+        "欠款第1名 喜茶",
+        "T3",
+        "15000.00",
+        "oldest due 2026-08-01",
+    )
+    assert rows["top_shop.1"]["detail"].startswith("traffic ")
+    assert (
+        rows["occupancy_by_area"]["current"] == "0.9000"
+        and rows["occupancy_by_area"]["detail"] == ""
+    )

@@ -13,11 +13,11 @@ from sqlalchemy import select
 from mallctl.config import SmtpSettings
 from mallctl.context import AppContext
 from mallctl.db import make_engine, transaction
+from mallctl.flows.reports import report_job
 from mallctl.notifications.providers.base import Channel, OutboundMessage
 from mallctl.notifications.providers.clock import SystemRequestClock
 from mallctl.notifications.providers.smtp import build_email
 from mallctl.reports.models import ReportRun
-from mallctl.reports.service import report_job
 
 from notifications.fakes import FakeSmtp
 from reports.report_data import build_mall
