@@ -21,7 +21,7 @@ from mallctl.flows import reports as report_flows
 from mallctl.reports import service
 from mallctl.reports.display import change_text, value_text
 from mallctl.reports.rules import ReportKind, ReportPeriod
-from mallctl.reports.schemas import FIGURES, KINDS, SECTIONS, Report, Unit, figure_of
+from mallctl.reports.schemas import KINDS, SECTIONS, Report, Unit, figure_rows
 
 report_app = typer.Typer(
     help="Operations reports (报表): leasing, finance, operations, requests.",
@@ -263,8 +263,7 @@ def show(out: Console, report: Report) -> None:
     right = columns[1:]
     for name, (zh, en) in SECTIONS.items():
         rows: list[list[Any]] = []
-        for spec in (s for s in FIGURES if s.section == name):
-            f = figure_of(report, spec)
+        for spec, f in figure_rows(report, name):
             rows.append(
                 [
                     f"{spec.zh} {spec.en}",
@@ -273,16 +272,6 @@ def show(out: Console, report: Report) -> None:
                     change_text(f.change, spec.unit),
                 ]
             )
-        if name == "finance":
-            for bucket, f in report.finance.aging.items():
-                rows.append(
-                    [
-                        f"账龄 aging {bucket} days",
-                        value_text(f.current, Unit.MONEY),
-                        value_text(f.previous, Unit.MONEY),
-                        change_text(f.change, Unit.MONEY),
-                    ]
-                )
         out.print(table(f"{zh} {en}", columns, rows, right=right))
     if report.finance.top_debtors:
         out.print(

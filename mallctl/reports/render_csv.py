@@ -12,7 +12,7 @@ import csv
 import io
 from typing import Any
 
-from mallctl.reports.schemas import FIGURES, Report, figure_of
+from mallctl.reports.schemas import SECTIONS, Report, figure_rows
 
 COLUMNS = [
     "section",
@@ -34,13 +34,10 @@ def _cell(value: Any) -> str:
 def rows(report: Report) -> list[list[str]]:
     period = [report.period, report.previous_period, "", ""]
     out = [["report", "period", "报表期间", "period", "", *period]]
-    for spec in FIGURES:
-        f = figure_of(report, spec)
-        labels = [spec.section, spec.key, spec.zh, spec.en, spec.unit.value]
-        out.append([*labels, _cell(f.current), _cell(f.previous), _cell(f.change), ""])
-    for bucket, f in report.finance.aging.items():
-        labels = ["finance", f"aging.{bucket}", f"账龄 {bucket} 天", f"aging {bucket} days"]
-        out.append([*labels, "money", _cell(f.current), _cell(f.previous), _cell(f.change), ""])
+    for section in SECTIONS:
+        for spec, f in figure_rows(report, section):
+            labels = [spec.section, spec.key, spec.zh, spec.en, spec.unit.value]
+            out.append([*labels, _cell(f.current), _cell(f.previous), _cell(f.change), ""])
     for rank, d in enumerate(report.finance.top_debtors, 1):
         labels = ["finance", f"top_debtor.{rank}", f"欠款第{rank}名 {d.name}", d.tenant]
         detail = f"oldest due {d.oldest_due_date}"

@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from mallctl.reports import svg
 from mallctl.reports.display import change_text, tone, value_text
-from mallctl.reports.schemas import FIGURES, KINDS, SECTIONS, Report, Unit, figure_of
+from mallctl.reports.schemas import FIGURES, KINDS, SECTIONS, Report, Unit, figure_of, figure_rows
 from mallctl.resources import templates_dir
 
 # The figures shown as cards at the top: what a manager looks at first.
@@ -28,8 +28,7 @@ HEADLINE = (
 )
 
 
-def _row(report: Report, spec: Any) -> dict[str, Any]:
-    f = figure_of(report, spec)
+def _row(spec: Any, f: Any) -> dict[str, Any]:
     return {
         "zh": spec.zh,
         "en": spec.en,
@@ -47,22 +46,10 @@ def view(report: Report) -> dict[str, Any]:
         {
             "zh": zh,
             "en": en,
-            "rows": [_row(report, s) for s in FIGURES if s.section == name],
+            "rows": [_row(spec, f) for spec, f in figure_rows(report, name)],
         }
         for name, (zh, en) in SECTIONS.items()
     ]
-    aging = [
-        {
-            "zh": f"账龄 {bucket} 天",
-            "en": f"{bucket} days past due",
-            "current": value_text(f.current, Unit.MONEY),
-            "previous": value_text(f.previous, Unit.MONEY),
-            "change": change_text(f.change, Unit.MONEY),
-            "tone": tone(f.change, False),
-        }
-        for bucket, f in report.finance.aging.items()
-    ]
-    sections[1]["rows"] += aging
     points = report.operations.by_day
     unit = "小时 hour" if report.kind == "daily" else "日 day"
     charts = [
@@ -87,7 +74,7 @@ def view(report: Report) -> dict[str, Any]:
         "r": report,
         "title": f"{report.mall} {KINDS[report.kind][0]} {report.period}",
         "kind_zh": KINDS[report.kind][0],
-        "cards": [_row(report, specs[key]) for key in HEADLINE],
+        "cards": [_row(specs[key], figure_of(report, specs[key])) for key in HEADLINE],
         "sections": sections,
         "charts": [Markup(c) for c in charts],
         "debtors": [

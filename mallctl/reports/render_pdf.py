@@ -17,7 +17,7 @@ from mallctl.fonts import cjk_font
 from mallctl.reports import svg
 from mallctl.reports.display import change_text, tone, value_text
 from mallctl.reports.render_html import HEADLINE
-from mallctl.reports.schemas import FIGURES, KINDS, SECTIONS, Report, Unit, figure_of
+from mallctl.reports.schemas import FIGURES, KINDS, SECTIONS, Report, Unit, figure_of, figure_rows
 
 INK = "#222222"
 MUTED = "#6b7280"
@@ -146,8 +146,7 @@ def render_pdf(report: Report, *, font_path: Path | None = None) -> bytes:
             ]
         ]
         tones_: list[str] = []
-        for spec in (s for s in FIGURES if s.section == name):
-            f = figure_of(report, spec)
+        for spec, f in figure_rows(report, name):
             rows.append(
                 [
                     Paragraph(f"{spec.zh} <font size=6.5 color='{MUTED}'>{spec.en}</font>", cell),
@@ -157,19 +156,6 @@ def render_pdf(report: Report, *, font_path: Path | None = None) -> bytes:
                 ]
             )
             tones_.append(tone(f.change, spec.good_up))
-        if name == "finance":
-            for bucket, f in report.finance.aging.items():
-                rows.append(
-                    [
-                        Paragraph(
-                            f"账龄 {bucket} 天 <font size=6.5 color='{MUTED}'>aging</font>", cell
-                        ),
-                        value_text(f.current, Unit.MONEY),
-                        value_text(f.previous, Unit.MONEY),
-                        change_text(f.change, Unit.MONEY),
-                    ]
-                )
-                tones_.append(tone(f.change, False))
         story.append(
             KeepTogether(
                 [

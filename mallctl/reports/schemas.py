@@ -10,6 +10,7 @@ JSON (`Report.model_dump(mode="json")`): money, areas and rates are decimal stri
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -218,3 +219,15 @@ KINDS = {"daily": ("日报", "daily"), "weekly": ("周报", "weekly"), "monthly"
 
 def figure_of(report: Report, spec: FigureSpec) -> Figure:
     return getattr(getattr(report, spec.section), spec.key)
+
+
+def figure_rows(report: Report, section: str) -> Iterator[tuple[FigureSpec, Figure]]:
+    """Every figure row of a section, the one list each view walks: FIGURES' own, then for
+    finance one row per aging bucket (a rise in what is overdue is bad news)."""
+    for spec in FIGURES:
+        if spec.section == section:
+            yield spec, figure_of(report, spec)
+    if section == "finance":
+        for bucket, figure in report.finance.aging.items():
+            zh, en = f"账龄 {bucket} 天", f"aging {bucket} days past due"
+            yield FigureSpec("finance", f"aging.{bucket}", zh, en, Unit.MONEY, False), figure
