@@ -78,10 +78,7 @@ def daily(
 
     Example: mallctl report daily --date 2026-11-23 --format json
     """
-    if publish:
-        _publish(ctx, ReportKind.DAILY, day, format_, out, as_of, json_)
-        return
-    _report(ctx, ReportKind.DAILY, day, format_, out, as_of, json_)
+    _report(ctx, ReportKind.DAILY, day, format_, out, as_of, json_, publish=publish)
 
 
 @report_app.command("weekly")
@@ -102,10 +99,7 @@ def weekly(
 
     Example: mallctl report weekly --week 2026-W47 --format html --out w47.html
     """
-    if publish:
-        _publish(ctx, ReportKind.WEEKLY, week, format_, out, as_of, json_)
-        return
-    _report(ctx, ReportKind.WEEKLY, week, format_, out, as_of, json_)
+    _report(ctx, ReportKind.WEEKLY, week, format_, out, as_of, json_, publish=publish)
 
 
 @report_app.command("monthly")
@@ -126,10 +120,7 @@ def monthly(
 
     Example: mallctl report monthly --month 2026-10 --format pdf --out 2026-10.pdf
     """
-    if publish:
-        _publish(ctx, ReportKind.MONTHLY, month, format_, out, as_of, json_)
-        return
-    _report(ctx, ReportKind.MONTHLY, month, format_, out, as_of, json_)
+    _report(ctx, ReportKind.MONTHLY, month, format_, out, as_of, json_, publish=publish)
 
 
 def _publish(
@@ -170,7 +161,12 @@ def _report(
     out: Path | None,
     as_of: str | None,
     json_: bool,
+    *,
+    publish: bool,
 ) -> None:
+    if publish:
+        _publish(ctx, kind, chosen, format_, out, as_of, json_)
+        return
     app = use(ctx, as_of=as_of)
     messages = Messages(quiet=app.quiet)
     fmt = format_.strip().lower()
